@@ -1,0 +1,61 @@
+import type { LogFormat, LogLevel } from '../log/Logger.ts';
+
+/** The whole configuration; every field and its default is documented in `reference.ts`. */
+export interface DotmConfig {
+  log: { level: LogLevel; format: LogFormat };
+  cluster: ClusterConfig;
+  controller: ControllerConfig;
+  node: NodeConfig;
+  media: MediaConfig;
+  start: { nodes: number };
+}
+
+export interface ClusterConfig {
+  secret: string;
+  state: 'memory' | 'redis';
+  redisUrl: string;
+  nodeTimeoutMs: number;
+}
+
+export interface ControllerConfig {
+  listenHost: string;
+  port: number;
+  publicUrl: string;
+  apiKeys: string[];
+  tokenSecret: string;
+  tokenTtlSeconds: number;
+  rejoinGraceMs: number;
+  placementPolicy: 'least-loaded';
+  iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  maxBodyBytes: number;
+}
+
+export interface NodeConfig {
+  id: string;
+  region: string;
+  listenHost: string;
+  port: number;
+  publicUrl: string;
+  rtcListenIp: string;
+  rtcAnnouncedIp: string;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  workers: number;
+  heartbeatMs: number;
+  maxPacketsPerSecond: number;
+  maxSubscribers: number;
+  controllerUrl: string;
+}
+
+export interface MediaConfig {
+  nackCachePackets: number;
+  keyframeRequestIntervalMs: number;
+  publisherMaxBitrateBps: number;
+  publisherStartBitrateBps: number;
+  consentTimeoutMs: number;
+  udpBufferBytes: number;
+}
+
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};

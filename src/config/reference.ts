@@ -1,0 +1,102 @@
+import type { DotmConfig } from './DotmConfig.ts';
+
+/**
+ * The reference configuration: every setting dotm reads, with its default and why.
+ * Any of them can be set in a JSON file (`--config dotm.json`, same shape as this object) or in the
+ * environment as DOTM_<SECTION>_<KEY> in upper snake case, e.g. DOTM_CONTROLLER_PORT=8080,
+ * DOTM_NODE_RTC_ANNOUNCED_IP=203.0.113.7, DOTM_CONTROLLER_API_KEYS=key1,key2.
+ * Precedence: command-line flags > environment > file > these defaults.
+ */
+export const referenceConfig: DotmConfig = {
+  log: {
+    /** debug | info | warn | error | silent. */
+    level: 'info',
+    /** 'pretty' for people at a terminal, 'json' for log collectors (one object per line). */
+    format: 'pretty',
+  },
+  cluster: {
+    /**
+     * Shared by controllers and nodes: signs the controller→node commands and the media tokens the
+     * nodes check. Empty means "generate one at start", which only works when controller and nodes
+     * run in one process (`dotm start`); cluster mode refuses to start without it.
+     */
+    secret: '',
+    /** 'memory' (one process, `dotm start`) or 'redis' (several machines). */
+    state: 'memory',
+    /** Used when state is 'redis'. */
+    redisUrl: 'redis://127.0.0.1:6379',
+    /** A node that has not reported for this long is dead: its OTMs are placed again elsewhere. */
+    nodeTimeoutMs: 3000,
+  },
+  controller: {
+    listenHost: '0.0.0.0',
+    port: 8080,
+    /** How clients reach this controller; empty means http://localhost:<port>. */
+    publicUrl: '',
+    /**
+     * Keys for the token-minting (`/api/v1/publish|subscribe`) and admin API. Empty means one is
+     * generated at start and printed, so the embedded default is usable at once.
+     */
+    apiKeys: [],
+    /** Signs participants' media tokens (WHIP/WHEP bearer). Empty: derived from cluster.secret. */
+    tokenSecret: '',
+    /** Lifetime of a media token; it is checked when the WHIP/WHEP request arrives, not afterwards. */
+    tokenTtlSeconds: 600,
+    /** A participant whose WebSocket dropped keeps its place (and streams) this long for a rejoin. */
+    rejoinGraceMs: 15000,
+    /** OTM placement policy (see src/controller/placement/). */
+    placementPolicy: 'least-loaded',
+    /** STUN/TURN servers handed to clients (WHIP/WHEP `Link` headers and the SDK). None by default. */
+    iceServers: [],
+    /** Largest HTTP request body accepted (SDP offers are a few KiB). */
+    maxBodyBytes: 65536,
+  },
+  node: {
+    /** Unique in the cluster; empty means `<hostname>-<port>`. */
+    id: '',
+    /** Where this node is (placement prefers the publisher's region). */
+    region: 'local',
+    listenHost: '0.0.0.0',
+    /** HTTP port of the node's WHIP/WHEP endpoints; 0 picks a free one. */
+    port: 0,
+    /** How clients reach the node's HTTP endpoints; empty means http://<rtcAnnouncedIp>:<port>. */
+    publicUrl: '',
+    /** Address the media UDP sockets bind to. */
+    rtcListenIp: '127.0.0.1',
+    /** Address put in ICE candidates; empty means rtcListenIp. Set it to the public IP behind NAT. */
+    rtcAnnouncedIp: '',
+    /** UDP ports for media: one per worker process (single-port ICE), taken from this range. */
+    rtcMinPort: 40000,
+    rtcMaxPort: 49999,
+    /** Media worker processes; 0 means one per CPU core. The OTM, not the process, is placed. */
+    workers: 0,
+    /** How often the node reports its load to the cluster. */
+    heartbeatMs: 1000,
+    /**
+     * Capacity limits used by placement: forwarded packets per second and subscribers. 0 means
+     * derive from the core count (25k packets/s per worker core) and do not limit subscribers.
+     */
+    maxPacketsPerSecond: 0,
+    maxSubscribers: 0,
+    /** Cluster mode: the controller URL the node registers with (unused by `dotm start`). */
+    controllerUrl: '',
+  },
+  media: {
+    /** Packets kept per source SSRC to answer NACKs: 2048 ≈ 5 s of a 3 Mbit/s camera. */
+    nackCachePackets: 2048,
+    /** Keyframe requests from many subscribers reach the publisher at most this often. */
+    keyframeRequestIntervalMs: 500,
+    /** REMB ceiling sent to publishers; browsers encode up to this. */
+    publisherMaxBitrateBps: 3_000_000,
+    /** REMB sent before the first estimate exists. */
+    publisherStartBitrateBps: 1_500_000,
+    /** A peer that sends nothing (no ICE check, no media) for this long is gone. */
+    consentTimeoutMs: 15000,
+    /** Socket buffers sized for keyframe bursts of many subscribers at once. */
+    udpBufferBytes: 8 * 1024 * 1024,
+  },
+  start: {
+    /** Media nodes `dotm start` runs beside the controller: two, so the distributed path is the one used. */
+    nodes: 2,
+  },
+};
