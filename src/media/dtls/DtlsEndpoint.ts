@@ -1,0 +1,164 @@
+import { DtlsClient, DtlsServer, type DtlsSocket } from 'werift';
+import type { SrtpKeyMaterial, SrtpProfileName } from '../srtp/SrtpProfile.ts';
+import { srtpProfileFromDtlsId } from '../srtp/SrtpProfile.ts';
+import { type DtlsCertificate, fingerprintOf } from './DtlsCertificate.ts';
+
+/** DTLS use_srtp profile ids we offer, most preferred first (RFC 5764). */
+const OFFERED_SRTP_PROFILES = [0x0001, 0x0002];
+const SRTP_KEY_LENGTH = 16;
+const SRTP_SALT_LENGTH = 14;
+
+export interface DtlsEndpointOptions {
+  /** The ICE-lite server side is always the DTLS server (`a=setup:passive`); test clients are clients. */
+  role: 'server' | 'client';
+  certificate: DtlsCertificate;
+  /** From the peer's SDP: the handshake fails unless its certificate matches one of them. */
+  remoteFingerprints: ReadonlyArray<{ algorithm: string; value: string }>;
+  /** Sends one DTLS datagram to the peer (over the selected ICE tuple). */
+  send: (datagram: Buffer) => void;
+}
+
+export interface SrtpParameters {
+  profile: SrtpProfileName;
+  /** Protects what we send. */
+  local: SrtpKeyMaterial;
+  /** Unprotects what we receive. */
+  remote: SrtpKeyMaterial;
+}
+
+export interface DtlsEndpointEvents {
+  onConnected(srtp: SrtpParameters): void;
+  onFailed(error: Error): void;
+  /** The peer sent close_notify (or another alert). */
+  onClosed(): void;
+}
+
+/**
+ * One DTLS association, run by werift's DTLS state machine over our own ICE endpoint. It exists only
+ * to agree SRTP keys (and verify the peer's certificate against its SDP fingerprint); no media goes
+ * through it — that is SrtpSession's job on the hot path.
+ */
+export class DtlsEndpoint {
+  readonly #options: DtlsEndpointOptions;
+  readonly #events: DtlsEndpointEvents;
+  readonly #socket: DtlsSocket;
+  readonly #transport: { onData: (data: Buffer) => void };
+  #state: 'new' | 'connecting' | 'connected' | 'failed' | 'closed' = 'new';
+
+  constructor(options: DtlsEndpointOptions, events: DtlsEndpointEvents) {
+    this.#options = options;
+    this.#events = events;
+    // The object werift calls a "transport": it assigns onData itself and calls send for each datagram.
+    const transport = {
+      type: 'ice',
+      address: {},
+      closed: false,
+      onData: (_data: Buffer) => {},
+      send: async (data: Buffer) => {
+        if (this.#state !== 'closed') options.send(data);
+      },
+      close: async () => {},
+    };
+    this.#transport = transport;
+    const common = {
+      cert: options.certificate.certPem,
+      key: options.certificate.keyPem,
+      signatureHash: options.certificate.signatureHash as never,
+      transport: transport as never,
+      srtpProfiles: OFFERED_SRTP_PROFILES as never,
+      extendedMasterSecret: true,
+    };
+    this.#socket =
+      options.role === 'server'
+        ? new DtlsServer({ ...common, certificateRequest: true })
+        : new DtlsClient(common);
+    this.#socket.onConnect.subscribe(() => this.#handleConnected());
+    this.#socket.onError.subscribe((error: Error) =>
+      this.#fail(error instanceof Error ? error : new Error(String(error))),
+    );
+    this.#socket.onClose.subscribe(() => {
+      if (this.#state === 'closed' || this.#state === 'failed') return;
+      this.#state = 'closed';
+      this.#events.onClosed();
+    });
+  }
+
+  get state(): string {
+    return this.#state;
+  }
+
+  /** Clients start the handshake; servers wait for the ClientHello. */
+  start(): void {
+    if (this.#state !== 'new') return;
+    this.#state = 'connecting';
+    if (this.#socket instanceof DtlsClient) {
+      this.#socket
+        .connect()
+        .catch((error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error))));
+    }
+  }
+
+  /** One DTLS datagram from the peer; the buffer must not be reused by the caller afterwards. */
+  handleDatagram(datagram: Buffer): void {
+    if (this.#state === 'closed' || this.#state === 'failed') return;
+    if (this.#state === 'new') this.#state = 'connecting';
+    try {
+      this.#transport.onData(datagram);
+    } catch (error) {
+      // werift's parser throws on some malformed records; a hostile datagram must not take the worker down.
+      this.#fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  close(): void {
+    if (this.#state === 'closed') return;
+    const wasConnected = this.#state === 'connected';
+    this.#state = 'closed';
+    if (wasConnected) {
+      try {
+        this.#socket.close();
+      } catch {
+        // Already torn down by werift; nothing to release.
+      }
+    }
+  }
+
+  #handleConnected(): void {
+    if (this.#state === 'connected' || this.#state === 'closed') return;
+    try {
+      this.#verifyRemoteCertificate();
+      const profileId = this.#socket.srtp.srtpProfile as number | undefined;
+      const profile = profileId === undefined ? undefined : srtpProfileFromDtlsId(profileId);
+      if (!profile) throw new Error(`peer negotiated no supported SRTP profile (${String(profileId)})`);
+      const keys = this.#socket.extractSessionKeys(SRTP_KEY_LENGTH, SRTP_SALT_LENGTH);
+      this.#state = 'connected';
+      this.#events.onConnected({
+        profile,
+        local: { masterKey: Buffer.from(keys.localKey), masterSalt: Buffer.from(keys.localSalt) },
+        remote: { masterKey: Buffer.from(keys.remoteKey), masterSalt: Buffer.from(keys.remoteSalt) },
+      });
+    } catch (error) {
+      this.#fail(error as Error);
+    }
+  }
+
+  #verifyRemoteCertificate(): void {
+    const der = this.#socket.remoteCertificate;
+    if (!der) throw new Error('peer presented no DTLS certificate');
+    const matches = this.#options.remoteFingerprints.some(
+      ({ algorithm, value }) =>
+        isSupportedHash(algorithm) && fingerprintOf(Buffer.from(der), algorithm) === value.toUpperCase(),
+    );
+    if (!matches) throw new Error('peer DTLS certificate does not match the SDP fingerprint');
+  }
+
+  #fail(error: Error): void {
+    if (this.#state === 'failed' || this.#state === 'closed') return;
+    this.#state = 'failed';
+    this.#events.onFailed(error);
+  }
+}
+
+function isSupportedHash(algorithm: string): boolean {
+  return ['sha-1', 'sha-256', 'sha-384', 'sha-512'].includes(algorithm.toLowerCase());
+}
