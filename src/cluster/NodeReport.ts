@@ -1,0 +1,32 @@
+/** What a media node tells the cluster about itself on every heartbeat. */
+export interface NodeReport {
+  nodeId: string;
+  region: string;
+  /** Base URL of the node's HTTP endpoints (WHIP/WHEP and the controller-only internal API). */
+  url: string;
+  version: string;
+  startedAt: number;
+  reportedAt: number;
+  draining: boolean;
+  workers: number;
+  load: NodeLoad;
+  capacity: NodeCapacity;
+}
+
+export interface NodeLoad {
+  /** Share of the node's CPU in use by its processes, 0..1 (1 = all cores busy). */
+  cpu: number;
+  memoryRssBytes: number;
+  bitrateInBps: number;
+  bitrateOutBps: number;
+  packetsInPerSecond: number;
+  packetsOutPerSecond: number;
+  otms: number;
+  subscribers: number;
+}
+
+export interface NodeCapacity {
+  maxPacketsPerSecond: number;
+  /** 0 = unlimited. */
+  maxSubscribers: number;
+}

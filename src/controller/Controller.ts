@@ -1,0 +1,122 @@
+import { type ClusterBus, NODE_EVENTS_CHANNEL } from '../cluster/ClusterBus.ts';
+import type { ClusterState } from '../cluster/ClusterState.ts';
+import type { NodeEvent } from '../cluster/NodeEvent.ts';
+import type { DotmConfig } from '../config/DotmConfig.ts';
+import type { Logger } from '../log/Logger.ts';
+import { ClusterAuth } from '../security/ClusterAuth.ts';
+import { MediaTokens } from '../security/MediaTokens.ts';
+import { buildWebAssets } from '../web/WebAssets.ts';
+import { ControllerHttpServer } from './ControllerHttpServer.ts';
+import { NodeCommander } from './NodeCommander.ts';
+import { leastLoaded } from './placement/leastLoaded.ts';
+import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
+import { RoomService } from './RoomService.ts';
+import { SignallingServer } from './SignallingServer.ts';
+
+const POLICIES: Record<DotmConfig['controller']['placementPolicy'], PlacementPolicy> = {
+  'least-loaded': leastLoaded,
+};
+
+export interface ControllerOptions {
+  config: DotmConfig;
+  clusterState: ClusterState;
+  clusterBus: ClusterBus;
+  tokenSecret: string;
+  apiKeys: string[];
+  log: Logger;
+}
+
+/**
+ * The control layer: rooms, OTM placement and lifecycle, resource monitoring (the seed paper's
+ * Controller). Closing it closes the HTTP server and sockets, then every room's OTMs.
+ */
+export class Controller {
+  readonly rooms: RoomService;
+  readonly #options: ControllerOptions;
+  readonly #log: Logger;
+  #http: ControllerHttpServer | undefined;
+  #signalling: SignallingServer | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #nodeWatch: NodeJS.Timeout | undefined;
+  readonly #knownNodes = new Set<string>();
+  #url = '';
+
+  private constructor(options: ControllerOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ component: 'controller' });
+    this.rooms = new RoomService({
+      clusterState: options.clusterState,
+      commander: new NodeCommander(new ClusterAuth(options.config.cluster.secret)),
+      placement: POLICIES[options.config.controller.placementPolicy],
+      tokens: new MediaTokens(options.tokenSecret, options.config.controller.tokenTtlSeconds),
+      iceServers: options.config.controller.iceServers,
+      rejoinGraceMs: options.config.controller.rejoinGraceMs,
+      log: options.log,
+    });
+  }
+
+  static async start(options: ControllerOptions): Promise<Controller> {
+    const controller = new Controller(options);
+    try {
+      await controller.#start();
+    } catch (error) {
+      await controller.close();
+      throw error;
+    }
+    return controller;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  async #start(): Promise<void> {
+    const { config, clusterBus, clusterState } = this.#options;
+    this.#unsubscribe = await clusterBus.subscribe(NODE_EVENTS_CHANNEL, (message) => {
+      this.rooms
+        .handleNodeEvent(message as NodeEvent)
+        .catch((error) => this.#log.error('node event failed', { error }));
+    });
+    this.#signalling = new SignallingServer(this.rooms, this.#options.log);
+    this.#http = await ControllerHttpServer.listen({
+      listenHost: config.controller.listenHost,
+      port: config.controller.port,
+      apiKeys: this.#options.apiKeys,
+      maxBodyBytes: config.controller.maxBodyBytes,
+      rooms: this.rooms,
+      signalling: this.#signalling,
+      clusterState,
+      assets: await buildWebAssets(),
+      log: this.#options.log,
+    });
+    this.#url = config.controller.publicUrl || `http://localhost:${this.#http.port}`;
+    this.#nodeWatch = setInterval(
+      () => {
+        this.#watchNodes().catch((error) => this.#log.warn('node watch failed', { error }));
+      },
+      Math.max(250, Math.floor(config.cluster.nodeTimeoutMs / 4)),
+    );
+    this.#log.info('controller ready', { url: this.#url });
+  }
+
+  /** Resource monitoring: a node that stopped reporting is lost, and its OTMs are placed again. */
+  async #watchNodes(): Promise<void> {
+    const live = new Set((await this.#options.clusterState.listNodes()).map((n) => n.nodeId));
+    for (const nodeId of this.#knownNodes) {
+      if (live.has(nodeId)) continue;
+      this.#knownNodes.delete(nodeId);
+      this.#log.warn('media node lost', { nodeId });
+      await this.rooms.handleNodeLost(nodeId);
+    }
+    for (const nodeId of live) this.#knownNodes.add(nodeId);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#nodeWatch);
+    this.#unsubscribe?.();
+    await this.#signalling?.close();
+    await this.#http?.close();
+    await this.rooms.close();
+    this.#log.info('controller closed');
+  }
+}

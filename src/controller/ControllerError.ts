@@ -1,0 +1,15 @@
+/** A refusal the client should see as-is: a stable code and a readable message. */
+export class ControllerError extends Error {
+  override name = 'ControllerError';
+  readonly code: 'bad-request' | 'not-found' | 'forbidden' | 'cluster-full' | 'conflict';
+  constructor(code: ControllerError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+
+  get httpStatus(): number {
+    return { 'bad-request': 400, 'not-found': 404, forbidden: 403, 'cluster-full': 503, conflict: 409 }[
+      this.code
+    ];
+  }
+}

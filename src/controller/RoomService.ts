@@ -1,0 +1,479 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ClusterState } from '../cluster/ClusterState.ts';
+import type { NodeEvent } from '../cluster/NodeEvent.ts';
+import type { NodeReport } from '../cluster/NodeReport.ts';
+import type { Logger } from '../log/Logger.ts';
+import type {
+  ChatMessage,
+  JoinResult,
+  MediaGrant,
+  RejoinTicket,
+  Role,
+  RTCIceServerLike,
+  StreamKind,
+} from '../protocol/roomSignalling.ts';
+import type { MediaTokens } from '../security/MediaTokens.ts';
+import { ControllerError } from './ControllerError.ts';
+import type { NodeCommander } from './NodeCommander.ts';
+import { NodeLoadTracker } from './placement/NodeLoadTracker.ts';
+import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
+import { Participant, type ParticipantSink } from './rooms/Participant.ts';
+import { Room } from './rooms/Room.ts';
+import { StreamRecord } from './rooms/StreamRecord.ts';
+
+export interface RoomServiceOptions {
+  clusterState: ClusterState;
+  commander: NodeCommander;
+  placement: PlacementPolicy;
+  tokens: MediaTokens;
+  iceServers: RTCIceServerLike[];
+  rejoinGraceMs: number;
+  log: Logger;
+}
+
+const ROOM_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,99}$/u;
+const MAX_NAME = 100;
+const MAX_CHAT = 2000;
+const MAX_STREAMS_PER_PARTICIPANT = 4;
+
+export interface RoomServiceStats {
+  rooms: number;
+  participants: number;
+  streams: number;
+  placements: number;
+  placementFailures: number;
+  replacements: number;
+}
+
+/**
+ * Room management and OTM management of the seed paper's Controller. Media never passes here: it
+ * places an OTM per published stream, hands out WHIP/WHEP grants for the OTM's node, and tells the
+ * room what changed.
+ */
+export class RoomService {
+  readonly rooms = new Map<string, Room>();
+  readonly stats: RoomServiceStats = {
+    rooms: 0,
+    participants: 0,
+    streams: 0,
+    placements: 0,
+    placementFailures: 0,
+    replacements: 0,
+  };
+  readonly #options: RoomServiceOptions;
+  readonly #log: Logger;
+  readonly #load = new NodeLoadTracker();
+  /** streamId → room name, for node events that only know the stream. */
+  readonly #streamRooms = new Map<string, string>();
+
+  constructor(options: RoomServiceOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ component: 'rooms' });
+  }
+
+  // ── step 1: join ─────────────────────────────────────────────────────────────────
+
+  join(
+    roomName: string,
+    name: string,
+    sink: ParticipantSink | undefined,
+    options: { rejoin?: RejoinTicket; role?: Role; headless?: boolean } = {},
+  ): JoinResult {
+    checkRoomName(roomName);
+    const displayName = checkText('name', name, MAX_NAME);
+    let room = this.rooms.get(roomName);
+    const previous = options.rejoin ? room?.participants.get(options.rejoin.participantId) : undefined;
+    if (room && previous && previous.rejoinSecret === options.rejoin?.secret) {
+      clearTimeout(previous.graceTimer);
+      previous.graceTimer = undefined;
+      previous.sink = sink;
+      this.#log.info('participant resumed', { room: roomName, participantId: previous.participantId });
+      return this.#joinResult(room, previous, true);
+    }
+    if (!room) {
+      room = new Room(roomName);
+      this.rooms.set(roomName, room);
+      this.#log.info('room opened', { room: roomName });
+    }
+    const participant = new Participant({
+      participantId: randomUUID(),
+      name: displayName,
+      role: options.role ?? 'moderator',
+      rejoinSecret: randomBytes(18).toString('base64url'),
+      headless: options.headless ?? false,
+    });
+    participant.sink = sink;
+    room.participants.set(participant.participantId, participant);
+    room.broadcast({ type: 'participantJoined', participant: participant.info() }, participant.participantId);
+    this.#log.info('participant joined', { room: roomName, participantId: participant.participantId });
+    this.#refreshStats();
+    return this.#joinResult(room, participant, false);
+  }
+
+  // ── steps 2–3: a new OTM for each published stream, its access point for the publisher ──
+
+  async publish(
+    roomName: string,
+    participantId: string,
+    kind: StreamKind,
+    hasAudio: boolean,
+    hasVideo: boolean,
+  ): Promise<MediaGrant> {
+    const { room, participant } = this.#member(roomName, participantId);
+    if (!hasAudio && !hasVideo)
+      throw new ControllerError('bad-request', 'a stream needs audio, video or both');
+    if (participant.streamIds.size >= MAX_STREAMS_PER_PARTICIPANT) {
+      throw new ControllerError(
+        'bad-request',
+        `a participant may publish at most ${MAX_STREAMS_PER_PARTICIPANT} streams`,
+      );
+    }
+    const streamId = randomUUID();
+    const node = await this.#placeOtm(room.name, streamId, participantId);
+    const stream = new StreamRecord({
+      streamId,
+      participantId,
+      kind,
+      hasAudio,
+      hasVideo,
+      nodeId: node.nodeId,
+      nodeUrl: node.url,
+    });
+    room.streams.set(streamId, stream);
+    participant.streamIds.add(streamId);
+    this.#streamRooms.set(streamId, room.name);
+    this.#refreshStats();
+    return this.#grant(room.name, stream, participantId, 'publish');
+  }
+
+  /** A fresh WHIP grant for the same stream: after the OTM moved, or when ICE restart failed. */
+  republish(roomName: string, participantId: string, streamId: string): MediaGrant {
+    const { room } = this.#member(roomName, participantId);
+    const stream = room.streams.get(streamId);
+    if (!stream || stream.participantId !== participantId)
+      throw new ControllerError('not-found', `no stream ${streamId} of yours`);
+    return this.#grant(room.name, stream, participantId, 'publish');
+  }
+
+  // ── steps 4–5: everyone else subscribes through WHEP on the OTM's node ──
+
+  subscribe(roomName: string, participantId: string | undefined, streamId: string): MediaGrant {
+    const room = this.rooms.get(roomName);
+    if (!room) throw new ControllerError('not-found', `no room "${roomName}"`);
+    if (participantId !== undefined && !room.participants.has(participantId)) {
+      throw new ControllerError('not-found', 'you are not in this room');
+    }
+    const stream = room.streams.get(streamId);
+    if (!stream) throw new ControllerError('not-found', `no stream ${streamId} in room "${roomName}"`);
+    if (stream.participantId === participantId)
+      throw new ControllerError('bad-request', 'you cannot subscribe to your own stream');
+    return this.#grant(room.name, stream, participantId ?? `viewer-${randomUUID()}`, 'subscribe');
+  }
+
+  async unpublish(roomName: string, participantId: string, streamId: string): Promise<void> {
+    const { room } = this.#member(roomName, participantId);
+    const stream = room.streams.get(streamId);
+    if (!stream || stream.participantId !== participantId)
+      throw new ControllerError('not-found', `no stream ${streamId} of yours`);
+    await this.#removeStream(room, stream, 'unpublished');
+  }
+
+  setMediaState(
+    roomName: string,
+    participantId: string,
+    streamId: string,
+    audioMuted: boolean,
+    videoMuted: boolean,
+  ): void {
+    const { room } = this.#member(roomName, participantId);
+    const stream = room.streams.get(streamId);
+    if (!stream || stream.participantId !== participantId)
+      throw new ControllerError('not-found', `no stream ${streamId} of yours`);
+    stream.audioMuted = audioMuted;
+    stream.videoMuted = videoMuted;
+    if (stream.live) room.broadcast({ type: 'streamUpdated', stream: stream.info() });
+  }
+
+  chat(roomName: string, participantId: string, text: string): ChatMessage {
+    const { room, participant } = this.#member(roomName, participantId);
+    const message: ChatMessage = {
+      messageId: randomUUID(),
+      participantId,
+      name: participant.name,
+      text: checkText('text', text, MAX_CHAT),
+      sentAt: Date.now(),
+    };
+    room.addChat(message);
+    room.broadcast({ type: 'chat', message });
+    return message;
+  }
+
+  async leave(
+    roomName: string,
+    participantId: string,
+    reason: 'left' | 'timeout' | 'removed' = 'left',
+  ): Promise<void> {
+    const room = this.rooms.get(roomName);
+    const participant = room?.participants.get(participantId);
+    if (!room || !participant) return;
+    clearTimeout(participant.graceTimer);
+    room.participants.delete(participantId);
+    participant.sink = undefined;
+    await Promise.all(
+      [...participant.streamIds].map((id) => {
+        const stream = room.streams.get(id);
+        return stream ? this.#removeStream(room, stream, 'publisher left') : undefined;
+      }),
+    );
+    room.broadcast({ type: 'participantLeft', participantId, reason });
+    this.#log.info('participant left', { room: roomName, participantId, reason });
+    if (room.isEmpty) this.#closeRoom(room);
+    this.#refreshStats();
+  }
+
+  /** The participant's socket dropped: keep its place for a rejoin, then let it go. */
+  disconnected(roomName: string, participantId: string): void {
+    const participant = this.rooms.get(roomName)?.participants.get(participantId);
+    if (!participant) return;
+    participant.sink = undefined;
+    clearTimeout(participant.graceTimer);
+    participant.graceTimer = setTimeout(() => {
+      this.leave(roomName, participantId, 'timeout').catch((error) =>
+        this.#log.error('leave after grace failed', { error }),
+      );
+    }, this.#options.rejoinGraceMs);
+  }
+
+  /** What nodes report about OTMs. */
+  async handleNodeEvent(event: NodeEvent): Promise<void> {
+    const roomName = this.#streamRooms.get(event.streamId);
+    const room = roomName ? this.rooms.get(roomName) : undefined;
+    const stream = room?.streams.get(event.streamId);
+    if (!room || !stream || stream.nodeId !== event.nodeId) return;
+    switch (event.type) {
+      case 'publisherConnected': {
+        clearTimeout(stream.publisherLostTimer);
+        stream.publisherLostTimer = undefined;
+        stream.hasAudio = event.hasAudio;
+        stream.hasVideo = event.hasVideo;
+        const wasLive = stream.live;
+        stream.live = true;
+        if (!wasLive) {
+          this.#log.info('stream live', {
+            room: room.name,
+            streamId: stream.streamId,
+            nodeId: stream.nodeId,
+          });
+          room.broadcast({ type: 'streamAdded', stream: stream.info() });
+        }
+        return;
+      }
+      case 'publisherDisconnected': {
+        const participant = room.participants.get(stream.participantId);
+        if (event.reason === 'deleted' || participant?.headless) {
+          await this.#removeStream(room, stream, event.reason);
+          return;
+        }
+        // A network change: the publisher's SDK republishes; keep the stream for the grace period.
+        clearTimeout(stream.publisherLostTimer);
+        stream.publisherLostTimer = setTimeout(() => {
+          this.#removeStream(room, stream, 'publisher lost').catch(() => undefined);
+        }, this.#options.rejoinGraceMs);
+        return;
+      }
+      case 'otmClosed':
+        if (event.reason === 'closed by controller') return;
+        await this.#replaceOtm(room, stream, event.reason);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A node disappeared: every stream it carried is placed again. */
+  async handleNodeLost(nodeId: string): Promise<void> {
+    for (const room of [...this.rooms.values()]) {
+      for (const stream of [...room.streams.values()]) {
+        if (stream.nodeId === nodeId) await this.#replaceOtm(room, stream, `node ${nodeId} lost`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const room of [...this.rooms.values()]) {
+      room.broadcast({ type: 'roomClosed', reason: 'server shutting down' });
+      for (const participant of room.participants.values()) clearTimeout(participant.graceTimer);
+      for (const stream of room.streams.values()) {
+        clearTimeout(stream.publisherLostTimer);
+        await this.#options.commander.closeOtm(stream.nodeUrl, stream.streamId).catch(() => undefined);
+      }
+    }
+    this.rooms.clear();
+    this.#streamRooms.clear();
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────
+
+  async #placeOtm(
+    roomName: string,
+    streamId: string,
+    publisherId: string,
+    exceptNodeId?: string,
+  ): Promise<NodeReport> {
+    const reports = (await this.#options.clusterState.listNodes()).filter((n) => n.nodeId !== exceptNodeId);
+    const tried = new Set<string>();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const candidates = this.#load.candidates(reports.filter((r) => !tried.has(r.nodeId)));
+      const chosen = this.#options.placement.choose(candidates, { room: roomName });
+      if (!chosen) break;
+      tried.add(chosen.report.nodeId);
+      try {
+        await this.#options.commander.createOtm(chosen.report.url, { streamId, room: roomName, publisherId });
+        this.#load.notePlaced(chosen.report.nodeId, chosen.report.reportedAt);
+        this.stats.placements++;
+        this.#log.info('OTM placed', {
+          room: roomName,
+          streamId,
+          nodeId: chosen.report.nodeId,
+          utilization: round(chosen.utilization),
+        });
+        return chosen.report;
+      } catch (error) {
+        this.#log.warn('OTM placement failed on node, trying another', {
+          nodeId: chosen.report.nodeId,
+          error,
+        });
+      }
+    }
+    this.stats.placementFailures++;
+    this.#log.warn('cluster full: no node can take a new OTM', { room: roomName, nodes: reports.length });
+    throw new ControllerError(
+      'cluster-full',
+      'no media node has room for another stream right now; try again shortly',
+    );
+  }
+
+  async #replaceOtm(room: Room, stream: StreamRecord, reason: string): Promise<void> {
+    const lostNode = stream.nodeId;
+    try {
+      const node = await this.#placeOtm(room.name, stream.streamId, stream.participantId, lostNode);
+      stream.nodeId = node.nodeId;
+      stream.nodeUrl = node.url;
+      stream.live = false;
+      this.stats.replacements++;
+      this.#log.warn('OTM placed again', {
+        room: room.name,
+        streamId: stream.streamId,
+        from: lostNode,
+        to: node.nodeId,
+        reason,
+      });
+      room.broadcast({ type: 'streamMoved', stream: stream.info() });
+    } catch (error) {
+      this.#log.error('could not place a lost OTM again; removing the stream', {
+        streamId: stream.streamId,
+        error,
+      });
+      await this.#removeStream(room, stream, 'no node available');
+    }
+  }
+
+  async #removeStream(room: Room, stream: StreamRecord, reason: string): Promise<void> {
+    if (!room.streams.delete(stream.streamId)) return;
+    clearTimeout(stream.publisherLostTimer);
+    this.#streamRooms.delete(stream.streamId);
+    const participant = room.participants.get(stream.participantId);
+    participant?.streamIds.delete(stream.streamId);
+    room.broadcast({ type: 'streamRemoved', streamId: stream.streamId });
+    this.#log.info('stream removed', { room: room.name, streamId: stream.streamId, reason });
+    await this.#options.commander.closeOtm(stream.nodeUrl, stream.streamId).catch((error) => {
+      this.#log.warn('could not close OTM on node', { streamId: stream.streamId, error });
+    });
+    if (participant?.headless && participant.streamIds.size === 0)
+      await this.leave(room.name, participant.participantId, 'left');
+    this.#refreshStats();
+  }
+
+  #closeRoom(room: Room): void {
+    this.rooms.delete(room.name);
+    this.#log.info('room closed', { room: room.name });
+  }
+
+  #grant(
+    roomName: string,
+    stream: StreamRecord,
+    participantId: string,
+    role: 'publish' | 'subscribe',
+  ): MediaGrant {
+    const { token, expiresAt } = this.#options.tokens.issue({
+      room: roomName,
+      participantId,
+      streamId: stream.streamId,
+      role,
+    });
+    const path = `${role === 'publish' ? 'whip' : 'whep'}/${encodeURIComponent(stream.streamId)}`;
+    return {
+      streamId: stream.streamId,
+      url: new URL(path, withSlash(stream.nodeUrl)).toString(),
+      token,
+      expiresAt,
+      iceServers: this.#options.iceServers,
+    };
+  }
+
+  #member(roomName: string, participantId: string): { room: Room; participant: Participant } {
+    const room = this.rooms.get(roomName);
+    const participant = room?.participants.get(participantId);
+    if (!room || !participant) throw new ControllerError('not-found', 'you are not in this room');
+    return { room, participant };
+  }
+
+  #joinResult(room: Room, self: Participant, resumed: boolean): JoinResult {
+    return {
+      room: room.name,
+      self: self.info(),
+      rejoin: { participantId: self.participantId, secret: self.rejoinSecret },
+      participants: [...room.participants.values()].map((p) => p.info()),
+      streams: [...room.streams.values()].filter((s) => s.live).map((s) => s.info()),
+      chat: [...room.chat],
+      resumed,
+    };
+  }
+
+  #refreshStats(): void {
+    let participants = 0;
+    let streams = 0;
+    for (const room of this.rooms.values()) {
+      participants += room.participants.size;
+      streams += room.streams.size;
+    }
+    this.stats.rooms = this.rooms.size;
+    this.stats.participants = participants;
+    this.stats.streams = streams;
+  }
+}
+
+function checkRoomName(name: unknown): void {
+  if (typeof name !== 'string' || !ROOM_NAME.test(name)) {
+    throw new ControllerError(
+      'bad-request',
+      'room names are 1–100 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit',
+    );
+  }
+}
+
+function checkText(field: string, value: unknown, max: number): string {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ControllerError('bad-request', `${field} must be a non-empty string`);
+  if (value.length > max)
+    throw new ControllerError('bad-request', `${field} is longer than ${max} characters`);
+  return value.trim();
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

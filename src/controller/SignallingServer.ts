@@ -1,0 +1,191 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../log/Logger.ts';
+import type { ClientRequest, ServerMessage } from '../protocol/roomSignalling.ts';
+import { ControllerError } from './ControllerError.ts';
+import type { RoomService } from './RoomService.ts';
+
+const MAX_MESSAGE_BYTES = 16 * 1024;
+/** A socket that has not joined by then is closed: no idle unauthenticated sockets. */
+const JOIN_TIMEOUT_MS = 15_000;
+const PING_INTERVAL_MS = 15_000;
+
+/** One participant's WebSocket: parses requests, calls the room service, answers each by id. */
+class SignallingSession {
+  readonly #socket: WebSocket;
+  readonly #rooms: RoomService;
+  readonly #log: Logger;
+  #room: string | undefined;
+  #participantId: string | undefined;
+  #alive = true;
+  readonly #joinTimer: NodeJS.Timeout;
+
+  constructor(socket: WebSocket, rooms: RoomService, log: Logger) {
+    this.#socket = socket;
+    this.#rooms = rooms;
+    this.#log = log;
+    this.#joinTimer = setTimeout(() => {
+      if (!this.#participantId) socket.close(4000, 'join timeout');
+    }, JOIN_TIMEOUT_MS);
+    socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    socket.on('pong', () => {
+      this.#alive = true;
+    });
+    socket.on('close', () => this.#onClose());
+    socket.on('error', () => socket.terminate());
+  }
+
+  /** Called by the server's ping timer: a socket that missed a pong is dead (browser vanished). */
+  checkAlive(): void {
+    if (!this.#alive) {
+      this.#socket.terminate();
+      return;
+    }
+    this.#alive = false;
+    this.#socket.ping();
+  }
+
+  send(message: ServerMessage): void {
+    if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    let request: ClientRequest;
+    try {
+      if (isBinary) throw new Error('binary frames are not accepted');
+      const parsed: unknown = JSON.parse(data.toString('utf8'));
+      if (
+        typeof parsed !== 'object' ||
+        parsed === null ||
+        typeof (parsed as { type?: unknown }).type !== 'string'
+      ) {
+        throw new Error('a message is a JSON object with a "type"');
+      }
+      request = parsed as ClientRequest;
+      if (typeof request.id !== 'number') throw new Error('a request needs a numeric "id"');
+    } catch (error) {
+      this.send({
+        type: 'response',
+        id: -1,
+        ok: false,
+        error: { code: 'bad-request', message: (error as Error).message },
+      });
+      return;
+    }
+    this.#handle(request).then(
+      (data) => this.send({ type: 'response', id: request.id, ok: true, data }),
+      (error: unknown) => {
+        if (!(error instanceof ControllerError))
+          this.#log.error('signalling request failed', { error, type: request.type });
+        const body =
+          error instanceof ControllerError
+            ? { code: error.code, message: error.message }
+            : { code: 'internal', message: 'internal error' };
+        this.send({ type: 'response', id: request.id, ok: false, error: body });
+      },
+    );
+  }
+
+  async #handle(request: ClientRequest): Promise<unknown> {
+    if (request.type === 'ping') return { now: Date.now() };
+    if (request.type === 'join') {
+      if (this.#participantId) throw new ControllerError('conflict', 'this socket already joined a room');
+      const result = this.#rooms.join(String(request.room), String(request.name), this, {
+        rejoin: validTicket(request.rejoin),
+      });
+      clearTimeout(this.#joinTimer);
+      this.#room = result.room;
+      this.#participantId = result.self.participantId;
+      return result;
+    }
+    const room = this.#room;
+    const participantId = this.#participantId;
+    if (!room || !participantId) throw new ControllerError('forbidden', 'join a room first');
+    switch (request.type) {
+      case 'publish':
+        if (request.kind !== 'camera' && request.kind !== 'screen')
+          throw new ControllerError('bad-request', 'kind is camera or screen');
+        return this.#rooms.publish(
+          room,
+          participantId,
+          request.kind,
+          request.audio === true,
+          request.video === true,
+        );
+      case 'republish':
+        return this.#rooms.republish(room, participantId, String(request.streamId));
+      case 'unpublish':
+        await this.#rooms.unpublish(room, participantId, String(request.streamId));
+        return {};
+      case 'subscribe':
+        return this.#rooms.subscribe(room, participantId, String(request.streamId));
+      case 'mediaState':
+        this.#rooms.setMediaState(
+          room,
+          participantId,
+          String(request.streamId),
+          request.audioMuted === true,
+          request.videoMuted === true,
+        );
+        return {};
+      case 'chat':
+        return this.#rooms.chat(room, participantId, request.text);
+      case 'leave':
+        this.#participantId = undefined;
+        await this.#rooms.leave(room, participantId, 'left');
+        return {};
+      default:
+        throw new ControllerError(
+          'bad-request',
+          `unknown request type "${(request as { type: string }).type}"`,
+        );
+    }
+  }
+
+  #onClose(): void {
+    clearTimeout(this.#joinTimer);
+    if (this.#room && this.#participantId) this.#rooms.disconnected(this.#room, this.#participantId);
+  }
+}
+
+function validTicket(value: unknown): { participantId: string; secret: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { participantId, secret } = value as Record<string, unknown>;
+  return typeof participantId === 'string' && typeof secret === 'string'
+    ? { participantId, secret }
+    : undefined;
+}
+
+/** The controller's WebSocket endpoint for participants. */
+export class SignallingServer {
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  readonly #sessions = new Set<SignallingSession>();
+  readonly #pinger: NodeJS.Timeout;
+
+  constructor(rooms: RoomService, log: Logger) {
+    const sessionLog = log.child({ component: 'signalling' });
+    this.#wss.on('connection', (socket) => {
+      const session = new SignallingSession(socket, rooms, sessionLog);
+      this.#sessions.add(session);
+      socket.on('close', () => this.#sessions.delete(session));
+    });
+    this.#pinger = setInterval(() => {
+      for (const session of this.#sessions) session.checkAlive();
+    }, PING_INTERVAL_MS);
+  }
+
+  get connections(): number {
+    return this.#sessions.size;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#wss.emit('connection', ws, req));
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#pinger);
+    for (const client of this.#wss.clients) client.terminate();
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+  }
+}

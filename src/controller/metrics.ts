@@ -1,0 +1,65 @@
+import type { NodeReport } from '../cluster/NodeReport.ts';
+import type { RoomService } from './RoomService.ts';
+
+/** Prometheus text exposition of the controller's view of the cluster. */
+export function renderMetrics(rooms: RoomService, nodes: readonly NodeReport[], connections: number): string {
+  const lines: string[] = [];
+  const gauge = (name: string, help: string, samples: Array<[Record<string, string>, number]>) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+    for (const [labels, value] of samples) lines.push(`${name}${labelText(labels)} ${value}`);
+  };
+  const counter = (name: string, help: string, value: number) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
+  };
+  gauge('dotm_rooms', 'Open rooms.', [[{}, rooms.stats.rooms]]);
+  gauge('dotm_participants', 'Participants in all rooms.', [[{}, rooms.stats.participants]]);
+  gauge('dotm_streams', 'Published streams (one OTM each).', [[{}, rooms.stats.streams]]);
+  gauge('dotm_signalling_connections', 'Open participant WebSockets on this controller.', [
+    [{}, connections],
+  ]);
+  counter('dotm_placements_total', 'OTMs placed on nodes.', rooms.stats.placements);
+  counter(
+    'dotm_placement_failures_total',
+    'Streams refused because no node had room.',
+    rooms.stats.placementFailures,
+  );
+  counter(
+    'dotm_failovers_total',
+    'OTMs placed again after their node or worker was lost.',
+    rooms.stats.replacements,
+  );
+  gauge('dotm_nodes', 'Live media nodes.', [[{}, nodes.length]]);
+  const perNode = (name: string, help: string, pick: (n: NodeReport) => number) =>
+    gauge(
+      name,
+      help,
+      nodes.map((n) => [{ node: n.nodeId, region: n.region }, pick(n)]),
+    );
+  perNode('dotm_node_cpu_ratio', 'CPU in use by the node, 0..1.', (n) => n.load.cpu);
+  perNode('dotm_node_otms', 'OTMs on the node.', (n) => n.load.otms);
+  perNode('dotm_node_subscribers', 'Subscribers on the node.', (n) => n.load.subscribers);
+  perNode(
+    'dotm_node_packets_in_per_second',
+    'RTP packets received per second.',
+    (n) => n.load.packetsInPerSecond,
+  );
+  perNode(
+    'dotm_node_packets_out_per_second',
+    'RTP packets forwarded per second.',
+    (n) => n.load.packetsOutPerSecond,
+  );
+  perNode('dotm_node_bitrate_in_bps', 'Media bit rate received.', (n) => n.load.bitrateInBps);
+  perNode('dotm_node_bitrate_out_bps', 'Media bit rate sent.', (n) => n.load.bitrateOutBps);
+  perNode(
+    'dotm_node_memory_rss_bytes',
+    'Resident memory of the node’s media workers.',
+    (n) => n.load.memoryRssBytes,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function labelText(labels: Record<string, string>): string {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) return '';
+  return `{${entries.map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}`;
+}

@@ -1,0 +1,39 @@
+import type { ParticipantInfo, Role, ServerMessage } from '../../protocol/roomSignalling.ts';
+
+/** Where a participant's room events go: its WebSocket, or nowhere for WHIP-only publishers. */
+export interface ParticipantSink {
+  send(message: ServerMessage): void;
+}
+
+export class Participant {
+  readonly participantId: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly joinedAt: number;
+  /** Presented again (after a reload or a dropped socket) to resume this participant. */
+  readonly rejoinSecret: string;
+  /** True for WHIP-only publishers (OBS, GStreamer): no socket, gone when their stream ends. */
+  readonly headless: boolean;
+  readonly streamIds = new Set<string>();
+  sink: ParticipantSink | undefined;
+  graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(init: {
+    participantId: string;
+    name: string;
+    role: Role;
+    rejoinSecret: string;
+    headless: boolean;
+  }) {
+    this.participantId = init.participantId;
+    this.name = init.name;
+    this.role = init.role;
+    this.rejoinSecret = init.rejoinSecret;
+    this.headless = init.headless;
+    this.joinedAt = Date.now();
+  }
+
+  info(): ParticipantInfo {
+    return { participantId: this.participantId, name: this.name, role: this.role, joinedAt: this.joinedAt };
+  }
+}

@@ -1,0 +1,49 @@
+import type { StreamInfo, StreamKind } from '../../protocol/roomSignalling.ts';
+
+/** The controller's view of one published stream and the OTM that carries it. */
+export class StreamRecord {
+  readonly streamId: string;
+  readonly participantId: string;
+  readonly kind: StreamKind;
+  hasAudio: boolean;
+  hasVideo: boolean;
+  audioMuted = false;
+  videoMuted = false;
+  nodeId: string;
+  nodeUrl: string;
+  /** The publisher's media reached the OTM; until then nobody is told to subscribe. */
+  live = false;
+  /** Set while the publisher is away (network change); the stream goes when it expires. */
+  publisherLostTimer: NodeJS.Timeout | undefined;
+
+  constructor(init: {
+    streamId: string;
+    participantId: string;
+    kind: StreamKind;
+    hasAudio: boolean;
+    hasVideo: boolean;
+    nodeId: string;
+    nodeUrl: string;
+  }) {
+    this.streamId = init.streamId;
+    this.participantId = init.participantId;
+    this.kind = init.kind;
+    this.hasAudio = init.hasAudio;
+    this.hasVideo = init.hasVideo;
+    this.nodeId = init.nodeId;
+    this.nodeUrl = init.nodeUrl;
+  }
+
+  info(): StreamInfo {
+    return {
+      streamId: this.streamId,
+      participantId: this.participantId,
+      kind: this.kind,
+      hasAudio: this.hasAudio,
+      hasVideo: this.hasVideo,
+      audioMuted: this.audioMuted,
+      videoMuted: this.videoMuted,
+      nodeId: this.nodeId,
+    };
+  }
+}

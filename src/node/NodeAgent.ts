@@ -1,0 +1,230 @@
+import { availableParallelism, hostname } from 'node:os';
+import { type ClusterBus, NODE_EVENTS_CHANNEL } from '../cluster/ClusterBus.ts';
+import type { ClusterState } from '../cluster/ClusterState.ts';
+import type { NodeEvent } from '../cluster/NodeEvent.ts';
+import type { NodeReport } from '../cluster/NodeReport.ts';
+import type { DotmConfig } from '../config/DotmConfig.ts';
+import type { Logger } from '../log/Logger.ts';
+import { ClusterAuth } from '../security/ClusterAuth.ts';
+import { MediaTokens } from '../security/MediaTokens.ts';
+import { DOTM_VERSION } from '../version.ts';
+import { NodeHttpServer } from './NodeHttpServer.ts';
+import { WorkerPool } from './WorkerPool.ts';
+import type { WorkerEvent, WorkerStats } from './worker/workerProtocol.ts';
+
+/** Forwarding capacity assumed per worker core when the operator sets none (measured: see README). */
+const DEFAULT_PACKETS_PER_SECOND_PER_WORKER = 25_000;
+
+export interface NodeAgentOptions {
+  config: DotmConfig;
+  clusterState: ClusterState;
+  clusterBus: ClusterBus;
+  /** Secret that signs media tokens (the controller's token secret). */
+  tokenSecret: string;
+  log: Logger;
+}
+
+interface CounterSample {
+  at: number;
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  cpuMicros: number;
+}
+
+/**
+ * A media node: hosts OTMs in worker processes, serves their WHIP/WHEP endpoints on its own address,
+ * and keeps the cluster informed (heartbeat with load, OTM events). Closing it closes the HTTP
+ * server, then every worker (and so every OTM, transport and socket), then withdraws the node.
+ */
+export class NodeAgent {
+  readonly nodeId: string;
+  readonly region: string;
+  readonly startedAt = Date.now();
+  #url = '';
+  #draining = false;
+  readonly #options: NodeAgentOptions;
+  readonly #log: Logger;
+  #pool!: WorkerPool;
+  #http!: NodeHttpServer;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #lastSample: CounterSample | undefined;
+  #lastReport: NodeReport | undefined;
+  #closed = false;
+
+  private constructor(options: NodeAgentOptions) {
+    const { node } = options.config;
+    this.#options = options;
+    this.nodeId = node.id || `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+    this.region = node.region;
+    this.#log = options.log.child({ component: 'node', nodeId: this.nodeId });
+  }
+
+  static async start(options: NodeAgentOptions): Promise<NodeAgent> {
+    const agent = new NodeAgent(options);
+    try {
+      await agent.#start();
+    } catch (error) {
+      await agent.close();
+      throw error;
+    }
+    return agent;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get workerPids(): number[] {
+    return this.#pool?.pids() ?? [];
+  }
+
+  get otmCount(): number {
+    return this.#pool?.streamCount ?? 0;
+  }
+
+  get lastReport(): NodeReport | undefined {
+    return this.#lastReport;
+  }
+
+  /** For failure tests and `dotm node` debugging: kill one worker as a crash would. */
+  killWorker(index: number): void {
+    this.#pool.workers.find((w) => w.index === index)?.kill();
+  }
+
+  async #start(): Promise<void> {
+    const { config } = this.#options;
+    const workers = config.node.workers || availableParallelism();
+    const announcedIp = config.node.rtcAnnouncedIp || config.node.rtcListenIp;
+    this.#pool = await WorkerPool.start(
+      workers,
+      (index) => ({
+        index,
+        listenIp: config.node.rtcListenIp,
+        announcedIp,
+        portRange: [config.node.rtcMinPort, config.node.rtcMaxPort],
+        udpBufferBytes: config.media.udpBufferBytes,
+        consentTimeoutMs: config.media.consentTimeoutMs,
+        nackCachePackets: config.media.nackCachePackets,
+        keyframeRequestIntervalMs: config.media.keyframeRequestIntervalMs,
+        publisherMaxBitrateBps: config.media.publisherMaxBitrateBps,
+        publisherStartBitrateBps: config.media.publisherStartBitrateBps,
+        logLevel: config.log.level,
+      }),
+      {
+        onWorkerEvent: (event) => this.#publishWorkerEvent(event),
+        onStreamsLost: (streamIds, reason) => {
+          for (const streamId of streamIds)
+            this.#publish({ type: 'otmClosed', nodeId: this.nodeId, streamId, reason });
+        },
+      },
+      this.#log,
+    );
+    this.#http = await NodeHttpServer.listen({
+      listenHost: config.node.listenHost,
+      port: config.node.port,
+      maxBodyBytes: config.controller.maxBodyBytes,
+      iceServers: config.controller.iceServers,
+      pool: this.#pool,
+      tokens: new MediaTokens(this.#options.tokenSecret, config.controller.tokenTtlSeconds),
+      clusterAuth: new ClusterAuth(config.cluster.secret),
+      log: this.#log,
+      onCreateOtm: async (streamId, room, publisherId) => {
+        if (this.#draining) throw new Error('node is draining');
+        await this.#pool.createOtm(streamId, room, publisherId);
+        this.#log.info('OTM created', { streamId, room });
+      },
+      onCloseOtm: async (streamId, reason) => {
+        const closed = await this.#pool.closeOtm(streamId, reason);
+        if (closed) this.#publish({ type: 'otmClosed', nodeId: this.nodeId, streamId, reason });
+        return closed;
+      },
+      status: () => this.#lastReport,
+    });
+    this.#url = config.node.publicUrl || `http://${announcedIp}:${this.#http.port}`;
+    await this.#report();
+    this.#heartbeat = setInterval(() => {
+      this.#report().catch((error) => this.#log.warn('heartbeat failed', { error }));
+    }, config.node.heartbeatMs);
+    this.#log.info('media node ready', { url: this.#url, workers, region: this.region });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    await this.#http?.close();
+    await this.#pool?.close();
+    await this.#options.clusterState.removeNode(this.nodeId).catch(() => undefined);
+    this.#log.info('media node closed');
+  }
+
+  #publishWorkerEvent(event: WorkerEvent): void {
+    const { event: type, ...rest } = event;
+    this.#publish({ type, nodeId: this.nodeId, ...rest } as NodeEvent);
+  }
+
+  #publish(event: NodeEvent): void {
+    this.#options.clusterBus.publish(NODE_EVENTS_CHANNEL, event).catch((error) => {
+      this.#log.warn('could not publish node event', { error, type: event.type });
+    });
+  }
+
+  async #report(): Promise<void> {
+    if (this.#closed) return;
+    const { config } = this.#options;
+    const stats = await this.#pool.stats();
+    const sample = sampleOf(stats);
+    const previous = this.#lastSample ?? sample;
+    this.#lastSample = sample;
+    const seconds = Math.max((sample.at - previous.at) / 1000, 0.001);
+    const cores = availableParallelism();
+    const workers = this.#pool.size;
+    const report: NodeReport = {
+      nodeId: this.nodeId,
+      region: this.region,
+      url: this.#url,
+      version: DOTM_VERSION,
+      startedAt: this.startedAt,
+      reportedAt: Date.now(),
+      draining: this.#draining,
+      workers,
+      load: {
+        cpu:
+          sample === previous
+            ? 0
+            : Math.min(1, (sample.cpuMicros - previous.cpuMicros) / 1e6 / seconds / cores),
+        memoryRssBytes: stats.reduce((sum, s) => sum + s.rssBytes, 0),
+        bitrateInBps: rate(sample.bytesIn, previous.bytesIn, seconds) * 8,
+        bitrateOutBps: rate(sample.bytesOut, previous.bytesOut, seconds) * 8,
+        packetsInPerSecond: rate(sample.packetsIn, previous.packetsIn, seconds),
+        packetsOutPerSecond: rate(sample.packetsOut, previous.packetsOut, seconds),
+        otms: stats.reduce((sum, s) => sum + s.otms, 0),
+        subscribers: stats.reduce((sum, s) => sum + s.subscribers, 0),
+      },
+      capacity: {
+        maxPacketsPerSecond:
+          config.node.maxPacketsPerSecond || workers * DEFAULT_PACKETS_PER_SECOND_PER_WORKER,
+        maxSubscribers: config.node.maxSubscribers,
+      },
+    };
+    this.#lastReport = report;
+    await this.#options.clusterState.putNode(report, config.cluster.nodeTimeoutMs);
+  }
+}
+
+function sampleOf(stats: WorkerStats[]): CounterSample {
+  return {
+    at: Date.now(),
+    packetsIn: stats.reduce((sum, s) => sum + s.rtpPacketsIn, 0),
+    packetsOut: stats.reduce((sum, s) => sum + s.rtpPacketsOut, 0),
+    bytesIn: stats.reduce((sum, s) => sum + s.bytesIn, 0),
+    bytesOut: stats.reduce((sum, s) => sum + s.bytesOut, 0),
+    cpuMicros: stats.reduce((sum, s) => sum + s.cpuUserMicros + s.cpuSystemMicros, 0),
+  };
+}
+
+function rate(now: number, before: number, seconds: number): number {
+  return Math.max(0, (now - before) / seconds);
+}

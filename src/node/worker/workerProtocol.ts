@@ -1,0 +1,78 @@
+/**
+ * Messages between a node agent and one of its media worker processes (child_process IPC).
+ * Requests carry an id and get exactly one reply; events are spontaneous.
+ */
+
+export type WorkerRequest =
+  | { op: 'createOtm'; streamId: string; room: string; publisherId: string }
+  | { op: 'closeOtm'; streamId: string; reason: string }
+  | { op: 'publish'; streamId: string; participantId: string; offer: string }
+  | { op: 'subscribe'; streamId: string; participantId: string; offer: string }
+  | { op: 'restartIce'; streamId: string; resourceId: string; sdpFragment: string }
+  | { op: 'deleteResource'; streamId: string; resourceId: string }
+  | { op: 'stats' };
+
+export interface WorkerReplyMap {
+  createOtm: Record<string, never>;
+  closeOtm: Record<string, never>;
+  publish: NegotiationResult;
+  subscribe: NegotiationResult;
+  restartIce: { sdpFragment: string };
+  deleteResource: Record<string, never>;
+  stats: WorkerStats;
+}
+
+export interface NegotiationResult {
+  answer: string;
+  resourceId: string;
+}
+
+export interface WorkerStats {
+  otms: number;
+  subscribers: number;
+  rtpPacketsIn: number;
+  rtpPacketsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** process.cpuUsage() of the worker, µs. */
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  rssBytes: number;
+  udpPort: number;
+  droppedDatagrams: number;
+}
+
+export type WorkerEvent =
+  | { event: 'publisherConnected'; streamId: string; hasAudio: boolean; hasVideo: boolean }
+  | { event: 'publisherDisconnected'; streamId: string; reason: string }
+  | { event: 'subscriberConnected'; streamId: string; participantId: string }
+  | { event: 'subscriberDisconnected'; streamId: string; participantId: string; reason: string };
+
+/** A failed request: `code` maps onto an HTTP status at the node's edge. */
+export interface WorkerErrorBody {
+  code: 'not-found' | 'bad-sdp' | 'conflict' | 'internal';
+  message: string;
+}
+
+export type WorkerToAgent =
+  | { kind: 'ready'; udpPort: number }
+  | { kind: 'reply'; id: number; ok: true; result: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: WorkerErrorBody }
+  | { kind: 'event'; body: WorkerEvent };
+
+export type AgentToWorker = { kind: 'request'; id: number; body: WorkerRequest };
+
+/** Passed to the worker at fork, as JSON in argv[2]. */
+export interface WorkerStartOptions {
+  index: number;
+  listenIp: string;
+  announcedIp: string;
+  portRange: [number, number];
+  udpBufferBytes: number;
+  consentTimeoutMs: number;
+  nackCachePackets: number;
+  keyframeRequestIntervalMs: number;
+  publisherMaxBitrateBps: number;
+  publisherStartBitrateBps: number;
+  logLevel: string;
+}

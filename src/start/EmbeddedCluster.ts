@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import type { ClusterBus } from '../cluster/ClusterBus.ts';
+import type { ClusterState } from '../cluster/ClusterState.ts';
+import { MemoryClusterBus } from '../cluster/memory/MemoryClusterBus.ts';
+import { MemoryClusterState } from '../cluster/memory/MemoryClusterState.ts';
+import type { DotmConfig } from '../config/DotmConfig.ts';
+import { Controller } from '../controller/Controller.ts';
+import type { Logger } from '../log/Logger.ts';
+import { NodeAgent } from '../node/NodeAgent.ts';
+
+/**
+ * `dotm start`: a controller and `start.nodes` media nodes in one process, sharing in-memory
+ * cluster state. The nodes still talk to the controller over HTTP and events, exactly as in
+ * cluster mode, so the distributed path is the one in use.
+ */
+export class EmbeddedCluster {
+  readonly controller: Controller;
+  readonly nodes: NodeAgent[];
+  readonly apiKey: string;
+  readonly #clusterState: ClusterState;
+  readonly #clusterBus: ClusterBus;
+
+  private constructor(
+    controller: Controller,
+    nodes: NodeAgent[],
+    apiKey: string,
+    state: ClusterState,
+    bus: ClusterBus,
+  ) {
+    this.controller = controller;
+    this.nodes = nodes;
+    this.apiKey = apiKey;
+    this.#clusterState = state;
+    this.#clusterBus = bus;
+  }
+
+  static async start(config: DotmConfig, log: Logger): Promise<EmbeddedCluster> {
+    const secret = config.cluster.secret || randomBytes(24).toString('base64url');
+    const effective: DotmConfig = { ...config, cluster: { ...config.cluster, secret } };
+    const tokenSecret = config.controller.tokenSecret || `${secret}:media`;
+    const apiKey = config.controller.apiKeys[0] ?? randomBytes(18).toString('base64url');
+    const apiKeys = config.controller.apiKeys.length > 0 ? config.controller.apiKeys : [apiKey];
+    const clusterState = new MemoryClusterState();
+    const clusterBus = new MemoryClusterBus();
+    const nodes: NodeAgent[] = [];
+    let controller: Controller | undefined;
+    try {
+      for (let i = 0; i < config.start.nodes; i++) {
+        const nodeConfig: DotmConfig = {
+          ...effective,
+          node: {
+            ...effective.node,
+            id: effective.node.id ? `${effective.node.id}-${i + 1}` : `node-${i + 1}`,
+            port: 0,
+          },
+        };
+        nodes.push(await NodeAgent.start({ config: nodeConfig, clusterState, clusterBus, tokenSecret, log }));
+      }
+      controller = await Controller.start({
+        config: effective,
+        clusterState,
+        clusterBus,
+        tokenSecret,
+        apiKeys,
+        log,
+      });
+    } catch (error) {
+      await controller?.close();
+      await Promise.all(nodes.map((n) => n.close()));
+      throw error;
+    }
+    return new EmbeddedCluster(controller, nodes, apiKey, clusterState, clusterBus);
+  }
+
+  async close(): Promise<void> {
+    await this.controller.close();
+    await Promise.all(this.nodes.map((n) => n.close()));
+    await this.#clusterBus.close();
+    await this.#clusterState.close();
+  }
+}
