@@ -126,6 +126,7 @@ export class WebRtcTransport {
     const srtp = this.#srtpOut;
     if (!srtp) return;
     const protectedLength = srtp.protectRtp(packet, length);
+    if (protectedLength < 0) return;
     this.#ice.send(packet, 0, protectedLength);
     this.counters.rtpPacketsOut++;
     this.counters.rtpBytesOut += protectedLength;
@@ -138,6 +139,7 @@ export class WebRtcTransport {
     const out = Buffer.allocUnsafe(length + SRTP_MAX_TRAILER);
     packet.copy(out, 0, 0, length);
     const protectedLength = srtp.protectRtcp(out, length);
+    if (protectedLength < 0) return;
     this.#ice.send(out, 0, protectedLength);
     this.counters.rtcpPacketsOut++;
   }
