@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ClusterState } from '../cluster/ClusterState.ts';
 import { HttpError } from '../http/HttpError.ts';
 import { bearerToken, readJson, sendError, sendJson, stringField } from '../http/httpIo.ts';
+import { boundPort, closeHttp, createDotmServer, listenHttp } from '../http/httpServerLifecycle.ts';
 import { Router, safePathname } from '../http/Router.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { PublishResponse, RoomView, SubscribeResponse } from '../protocol/httpApi.ts';
@@ -94,7 +94,7 @@ export class ControllerHttpServer {
         '/api/v1/nodes',
         api(async (_req, res) => sendJson(res, 200, { nodes: await options.clusterState.listNodes() })),
       );
-    this.#server = createServer((req, res) => {
+    this.#server = createDotmServer((req, res) => {
       this.#handle(req, res).catch((error) => sendError(res, error));
     });
     this.#server.on('upgrade', (req, socket, head) => {
@@ -104,26 +104,20 @@ export class ControllerHttpServer {
       }
       options.signalling.handleUpgrade(req, socket, head);
     });
-    this.#server.headersTimeout = 10_000;
-    this.#server.requestTimeout = 15_000;
   }
 
   static async listen(options: ControllerHttpServerOptions): Promise<ControllerHttpServer> {
     const server = new ControllerHttpServer(options);
-    await new Promise<void>((resolve, reject) => {
-      server.#server.once('error', reject);
-      server.#server.listen(options.port, options.listenHost, () => resolve());
-    });
+    await listenHttp(server.#server, options.port, options.listenHost);
     return server;
   }
 
   get port(): number {
-    return (this.#server.address() as AddressInfo).port;
+    return boundPort(this.#server);
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await closeHttp(this.#server);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

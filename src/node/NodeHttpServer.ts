@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HttpError } from '../http/HttpError.ts';
 import {
   bearerToken,
@@ -9,6 +8,7 @@ import {
   sendJson,
   stringField,
 } from '../http/httpIo.ts';
+import { boundPort, closeHttp, createDotmServer, listenHttp } from '../http/httpServerLifecycle.ts';
 import { Router } from '../http/Router.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { ClusterAuth } from '../security/ClusterAuth.ts';
@@ -82,27 +82,21 @@ export class NodeHttpServer {
         options.clusterAuth.check(req);
         sendJson(res, 200, options.status());
       });
-    this.#server = createServer((req, res) => this.#handle(req, res));
-    this.#server.headersTimeout = 10_000;
-    this.#server.requestTimeout = 15_000;
+    this.#server = createDotmServer((req, res) => this.#handle(req, res));
   }
 
   static async listen(options: NodeHttpServerOptions): Promise<NodeHttpServer> {
     const server = new NodeHttpServer(options);
-    await new Promise<void>((resolve, reject) => {
-      server.#server.once('error', reject);
-      server.#server.listen(options.port, options.listenHost, () => resolve());
-    });
+    await listenHttp(server.#server, options.port, options.listenHost);
     return server;
   }
 
   get port(): number {
-    return (this.#server.address() as AddressInfo).port;
+    return boundPort(this.#server);
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await closeHttp(this.#server);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
