@@ -114,19 +114,21 @@ export class AesCtrKeystream {
   }
 }
 
-/** Views over the last target and source ArrayBuffers, so that XOR needs no allocation per packet. */
+/**
+ * Views over the last target and source ArrayBuffers (receive buffers and keystream batches are reused
+ * across packets), so the XOR allocates nothing per packet.
+ */
 let targetBacking: ArrayBufferLike | undefined;
-let targetWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+let targetWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
 let sourceBacking: ArrayBufferLike | undefined;
-let sourceWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+let sourceWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
 /** Word-aligned copy of a keystream whose alignment does not match the target's. */
-let realigned = new Uint32Array(512);
+let realigned = new Int32Array(512);
 
 /**
  * `buf[start, start+length) ^= keystream[from, from+length)`, 32 bits at a time: bytes up to the
  * target's next 4-byte boundary first, then words (the keystream is copied to an aligned scratch if its
  * alignment differs, e.g. for RTP over TCP with its 2-byte framing), then the tail bytes.
- * Typed-array views over whole ArrayBuffers are cached; creating two per packet costs more than the XOR.
  */
 export function xorKeystream(
   buf: Buffer,
@@ -142,50 +144,39 @@ export function xorKeystream(
   if (words > 0) {
     const target = buf.byteOffset + start + done;
     const targetView = wordsOfTarget(buf.buffer, target + words * 4);
-    let sourceView: Uint32Array<ArrayBufferLike>;
-    let sourceWord: number;
+    let sourceView: Int32Array<ArrayBufferLike>;
+    let s: number;
     const source = keystream.byteOffset + from + done;
     if ((source & 3) === 0) {
       sourceView = wordsOfSource(keystream.buffer, source + words * 4);
-      sourceWord = source >>> 2;
+      s = source >>> 2;
     } else {
-      if (realigned.length < words) realigned = new Uint32Array(words);
+      if (realigned.length < words) realigned = new Int32Array(words);
       new Uint8Array(realigned.buffer, 0, words * 4).set(
         keystream.subarray(from + done, from + done + words * 4),
       );
       sourceView = realigned;
-      sourceWord = 0;
+      s = 0;
     }
-    let t = target >>> 2;
-    let s = sourceWord;
-    const unrolledEnd = t + (words & ~3);
-    while (t < unrolledEnd) {
-      targetView[t] ^= sourceView[s];
-      targetView[t + 1] ^= sourceView[s + 1];
-      targetView[t + 2] ^= sourceView[s + 2];
-      targetView[t + 3] ^= sourceView[s + 3];
-      t += 4;
-      s += 4;
-    }
-    const wordsEnd = (target >>> 2) + words;
-    while (t < wordsEnd) targetView[t++] ^= sourceView[s++];
+    const t = target >>> 2;
+    for (let i = 0; i < words; i++) targetView[t + i] ^= sourceView[s + i];
     done += words * 4;
   }
   for (let i = done; i < length; i++) buf[start + i] ^= keystream[from + i];
 }
 
-function wordsOfTarget(backing: ArrayBufferLike, endByte: number): Uint32Array<ArrayBufferLike> {
+function wordsOfTarget(backing: ArrayBufferLike, endByte: number): Int32Array<ArrayBufferLike> {
   if (backing !== targetBacking || targetWords.length * 4 < endByte) {
     targetBacking = backing;
-    targetWords = new Uint32Array(backing, 0, backing.byteLength >>> 2);
+    targetWords = new Int32Array(backing, 0, backing.byteLength >>> 2);
   }
   return targetWords;
 }
 
-function wordsOfSource(backing: ArrayBufferLike, endByte: number): Uint32Array<ArrayBufferLike> {
+function wordsOfSource(backing: ArrayBufferLike, endByte: number): Int32Array<ArrayBufferLike> {
   if (backing !== sourceBacking || sourceWords.length * 4 < endByte) {
     sourceBacking = backing;
-    sourceWords = new Uint32Array(backing, 0, backing.byteLength >>> 2);
+    sourceWords = new Int32Array(backing, 0, backing.byteLength >>> 2);
   }
   return sourceWords;
 }

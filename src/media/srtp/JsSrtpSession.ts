@@ -15,6 +15,8 @@ import type { SrtpSession } from './SrtpSession.ts';
 
 const RTP_HEADER_LENGTH = 12;
 const RTCP_HEADER_LENGTH = 8;
+/** A UDP datagram (and an RFC 4571 TCP frame) holds at most 65535 bytes; longer input is malformed. */
+const MAX_PACKET_LENGTH = 0xffff;
 /** libwebrtc configures libsrtp with a 1024-packet window; reordering in keyframe bursts can exceed 128. */
 const RTP_REPLAY_WINDOW = 1024;
 const RTCP_REPLAY_WINDOW = 128;
@@ -63,7 +65,7 @@ export class JsSrtpSession implements SrtpSession {
 
   protectRtp(buf: Buffer, len: number): number {
     const tagLength = this.rtpTagLength;
-    if (!(len <= buf.length - tagLength)) return -1;
+    if (!(len <= buf.length - tagLength && len <= MAX_PACKET_LENGTH) || (len | 0) !== len) return -1;
     const payloadOffset = rtpPayloadOffset(buf, len);
     if (payloadOffset < 0) return -1;
     const ssrc = readUint32(buf, 8);
@@ -85,7 +87,8 @@ export class JsSrtpSession implements SrtpSession {
 
   unprotectRtp(buf: Buffer, len: number): number {
     const tagLength = this.rtpTagLength;
-    if (!(len <= buf.length && len >= RTP_HEADER_LENGTH + tagLength)) return -1;
+    if (!(len <= buf.length && len <= MAX_PACKET_LENGTH && len >= RTP_HEADER_LENGTH + tagLength)) return -1;
+    if ((len | 0) !== len) return -1;
     const end = len - tagLength;
     const payloadOffset = rtpPayloadOffset(buf, end);
     if (payloadOffset < 0) return -1;
@@ -116,7 +119,8 @@ export class JsSrtpSession implements SrtpSession {
   }
 
   protectRtcp(buf: Buffer, len: number): number {
-    if (!(len <= buf.length - SRTCP_INDEX_LENGTH - SRTCP_AUTH_TAG_LENGTH && len >= RTCP_HEADER_LENGTH))
+    const room = buf.length - SRTCP_INDEX_LENGTH - SRTCP_AUTH_TAG_LENGTH;
+    if (!(len <= room && len <= MAX_PACKET_LENGTH && len >= RTCP_HEADER_LENGTH) || (len | 0) !== len)
       return -1;
     if (buf[0] >>> 6 !== 2) return -1;
     const ssrc = readUint32(buf, 4);
@@ -132,7 +136,8 @@ export class JsSrtpSession implements SrtpSession {
 
   unprotectRtcp(buf: Buffer, len: number): number {
     const trailer = SRTCP_INDEX_LENGTH + SRTCP_AUTH_TAG_LENGTH;
-    if (!(len <= buf.length && len >= RTCP_HEADER_LENGTH + trailer)) return -1;
+    if (!(len <= buf.length && len <= MAX_PACKET_LENGTH && len >= RTCP_HEADER_LENGTH + trailer)) return -1;
+    if ((len | 0) !== len) return -1;
     if (buf[0] >>> 6 !== 2) return -1;
     const authenticated = len - SRTCP_AUTH_TAG_LENGTH;
     const end = len - trailer;

@@ -23,7 +23,10 @@ export interface SrtpSession {
   unprotectRtcp(buf: Buffer, len: number): number;
 }
 
-/** JavaScript over node:crypto today; a native (libsrtp2) implementation may plug in here later. */
+/**
+ * JavaScript over node:crypto today; a native (libsrtp2) implementation may plug in here later.
+ * Throws a RangeError when the master key is not 16 bytes or the master salt not 14.
+ */
 export function createSrtpSession(profile: SrtpProfileName, keys: SrtpKeyMaterial): SrtpSession {
   return new JsSrtpSession(profile, keys);
 }

@@ -175,6 +175,10 @@ describe('SRTP protect/unprotect', () => {
       }
       const plain = buildRtp({ sequence: 1, ssrc: SSRC, payload: randomBytes(20) });
       assert.equal(session.protectRtp(Buffer.from(plain), plain.length), -1, 'no room for the tag');
+      const huge = withRoom(buildRtp({ sequence: 1, ssrc: SSRC, payload: Buffer.alloc(2_000_000) }));
+      assert.equal(session.protectRtp(huge, huge.length - 64), -1, 'longer than any datagram');
+      assert.equal(session.protectRtcp(huge, huge.length - 64), -1, 'longer than any datagram');
+      assert.equal(session.unprotectRtp(huge, huge.length), -1, 'longer than any datagram');
       const extensionTooLong = buildRtp({ sequence: 1, ssrc: SSRC, payload: randomBytes(20) });
       extensionTooLong[0] |= 0x10;
       extensionTooLong.writeUInt16BE(0xffff, 14);
