@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import { StunClass, StunErrorCode, StunMethod } from '../stun/constants.ts';
 import { isStunPacket, type StunAddress, StunMessage } from '../stun/StunMessage.ts';
+import { ipLiteralLookup } from './ipLiteralLookup.ts';
 
 export interface IceClientCredentials {
   localUfrag: string;
@@ -16,6 +17,7 @@ export interface IceClientOptions extends IceClientCredentials {
   socket?: Socket;
   /** Where the client's own socket binds; the unspecified address of the remote's family by default. */
   localAddress?: string;
+  /** An IP literal (no DNS on this path). */
   remote: { address: string; port: number };
   /** How long connect() (and restart()) waits for a success response; default 10 s. */
   timeoutMs?: number;
@@ -89,7 +91,12 @@ export class IceClient {
 
   static async connect(options: IceClientOptions): Promise<IceClient> {
     const ownsSocket = options.socket === undefined;
-    const socket = options.socket ?? createSocket(isIPv6(options.remote.address) ? 'udp6' : 'udp4');
+    if (isIP(options.remote.address) === 0)
+      throw new TypeError(`remote.address must be an IP: ${options.remote.address}`);
+    const family = isIPv6(options.remote.address) ? 6 : 4;
+    const socket =
+      options.socket ??
+      createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLiteralLookup(family) });
     if (ownsSocket) {
       socket.on('error', () => {}); // errors surface as check timeouts
       await new Promise<void>((resolve) => socket.bind(0, options.localAddress, resolve));

@@ -182,7 +182,12 @@ export class IceEndpoint {
     return undefined;
   }
 
-  /** For the mux: a binding is now routed to this endpoint. Returns nothing; evicts the stalest extra tuple. */
+  /** For the mux: whether `binding` carries this endpoint's live media path. */
+  isSelectedAndConnected(binding: TupleBinding): boolean {
+    return this.#state === 'connected' && this.#selected === binding;
+  }
+
+  /** For the mux: a binding is now routed to this endpoint. Past the per-endpoint cap, the stalest unselected tuple is evicted. */
   attachBinding(binding: TupleBinding): void {
     if (this.#bindings.length >= MAX_TUPLES_PER_ENDPOINT) {
       let stalest: TupleBinding | undefined;

@@ -12,6 +12,7 @@ import {
   type UdpMuxCounters,
 } from './IceEndpoint.ts';
 import { ICE_UFRAG_LENGTH, randomIceString } from './iceCredentials.ts';
+import { ipLiteralLookup } from './ipLiteralLookup.ts';
 import { remoteTuple } from './RemoteTuple.ts';
 
 export type { IceEndpointHandler, IceEndpointOptions } from './IceEndpoint.ts';
@@ -90,8 +91,18 @@ export class UdpMux {
     this.listenIp = options.listenIp;
     this.announcedIp = options.announcedIp ?? options.listenIp;
     this.localPort = socket.address().port;
-    this.recvBufferBytes = setBufferSize(socket, 'recv', options.recvBufferBytes ?? DEFAULT_BUFFER_BYTES);
-    this.sendBufferBytes = setBufferSize(socket, 'send', options.sendBufferBytes ?? DEFAULT_BUFFER_BYTES);
+    const wantedRecv = options.recvBufferBytes ?? DEFAULT_BUFFER_BYTES;
+    const wantedSend = options.sendBufferBytes ?? DEFAULT_BUFFER_BYTES;
+    this.recvBufferBytes = setBufferSize(socket, 'recv', wantedRecv);
+    this.sendBufferBytes = setBufferSize(socket, 'send', wantedSend);
+    if (this.recvBufferBytes < wantedRecv || this.sendBufferBytes < wantedSend) {
+      this.#logger?.warn('udp mux: the kernel capped the socket buffers; raise net.core.rmem_max/wmem_max', {
+        wantedRecv,
+        recv: this.recvBufferBytes,
+        wantedSend,
+        send: this.sendBufferBytes,
+      });
+    }
     this.#host = {
       socket,
       counters: this.#counters,
@@ -121,8 +132,7 @@ export class UdpMux {
       const socket = createSocket({
         type: family === 6 ? 'udp6' : 'udp4',
         reuseAddr: false,
-        // Destinations are always IP literals: resolve them synchronously, no dns.lookup and no extra tick per send.
-        lookup: (address, _options, callback) => callback(null, address, family),
+        lookup: ipLiteralLookup(family === 6 ? 6 : 4),
       });
       try {
         await bindSocket(socket, ports[i], options.listenIp);
@@ -156,8 +166,13 @@ export class UdpMux {
   close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;
     clearInterval(this.#timer);
+    let socketClosed!: () => void;
+    this.#closed = new Promise((resolve) => {
+      socketClosed = resolve;
+    });
+    // Endpoints first (their handlers may still send), and after #closed is set, so none can be added.
     for (const endpoint of [...this.#endpoints]) endpoint.close();
-    this.#closed = new Promise((resolve) => this.#socket.close(() => resolve()));
+    this.#socket.close(socketClosed);
     return this.#closed;
   }
 
@@ -207,15 +222,15 @@ export class UdpMux {
       return;
     }
     counters.stunRequests++;
-    const username = message.username;
-    const colon = username === undefined ? -1 : username.indexOf(':');
-    const endpoint = colon > 0 ? this.#endpointsByUfrag.get(username!.slice(0, colon)) : undefined;
+    const username = message.username ?? '';
+    const colon = username.indexOf(':');
+    const localUfrag = username.slice(0, colon);
+    const endpoint = colon > 0 ? this.#endpointsByUfrag.get(localUfrag) : undefined;
     if (endpoint === undefined || (message.hasFingerprint && !message.verifyFingerprint())) {
       counters.droppedDatagrams++;
       return;
     }
-    const localUfrag = username!.slice(0, colon);
-    const pwd = endpoint.passwordFor(localUfrag, username!.slice(colon + 1));
+    const pwd = endpoint.passwordFor(localUfrag, username.slice(colon + 1));
     if (!message.hasIntegrity) {
       this.#replyError(message, rinfo, StunErrorCode.BadRequest);
       return;
@@ -227,6 +242,17 @@ export class UdpMux {
     // We are always controlled (ICE-lite). A peer that also claims controlled loses the tie-break (RFC 8445 7.3.1.1).
     if (message.iceControlled !== undefined) {
       this.#replyError(message, rinfo, StunErrorCode.RoleConflict, pwd);
+      return;
+    }
+    const existing = this.#bindings.get(rinfo.address)?.get(rinfo.port);
+    if (
+      existing !== undefined &&
+      existing.endpoint !== endpoint &&
+      existing.endpoint.isSelectedAndConnected(existing)
+    ) {
+      // The live path of another session is never taken over (that would let a spoofed check hijack it);
+      // a tuple that is merely bound moves to whoever authenticates on it last.
+      counters.droppedDatagrams++;
       return;
     }
     const response = new StunMessage({

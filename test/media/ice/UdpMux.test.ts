@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IceClient } from '../../../src/media/ice/IceClient.ts';
@@ -39,9 +40,23 @@ describe('UdpMux', () => {
     assert.ok(mux.localPort > 0);
     assert.equal(mux.announcedIp, '198.51.100.7');
     assert.equal(mux.candidate(), `candidate:1 1 udp 2130706431 198.51.100.7 ${mux.localPort} typ host`);
-    // Linux reports double the requested size, capped by net.core.rmem_max; at least the default (208 KiB) was raised.
-    assert.ok(mux.recvBufferBytes > 212_992, `recv buffer ${mux.recvBufferBytes}`);
-    assert.ok(mux.sendBufferBytes > 212_992, `send buffer ${mux.sendBufferBytes}`);
+    // Linux grants min(requested, net.core.rmem_max) and reports twice that.
+    const cap = (file: string): number => {
+      try {
+        return Number(readFileSync(file, 'utf8'));
+      } catch {
+        return 0;
+      }
+    };
+    const wanted = 4 * 1024 * 1024;
+    assert.ok(
+      mux.recvBufferBytes >= Math.min(wanted, cap('/proc/sys/net/core/rmem_max')),
+      `recv ${mux.recvBufferBytes}`,
+    );
+    assert.ok(
+      mux.sendBufferBytes >= Math.min(wanted, cap('/proc/sys/net/core/wmem_max')),
+      `send ${mux.sendBufferBytes}`,
+    );
     await mux.close();
     await assert.rejects(UdpMux.bind({ listenIp: 'localhost' }), TypeError);
   });
@@ -268,7 +283,7 @@ describe('UdpMux', () => {
     await waitFor(() => handler.packets.length === 2, 'media from both tuples');
   });
 
-  it('moves a tuple to the endpoint it last authenticated for', async () => {
+  it('never hands the live path of one endpoint to another', async () => {
     const mux = await newMux();
     const handlerA = new RecordingHandler();
     const handlerB = new RecordingHandler();
@@ -276,22 +291,49 @@ describe('UdpMux', () => {
     const endpointB = mux.createEndpoint(handlerB);
     const socket = await boundSocket();
     cleanups.push(() => closeSocket(socket));
-    await rawCheck(socket, mux.localPort, {
+    const checkA = { username: `${endpointA.localUfrag}:x`, pwd: endpointA.localPwd, useCandidate: true };
+    const checkB = { username: `${endpointB.localUfrag}:x`, pwd: endpointB.localPwd, useCandidate: true };
+    assert.ok(await rawCheck(socket, mux.localPort, checkA));
+    const before = mux.stats().droppedDatagrams;
+    assert.equal(await rawCheck(socket, mux.localPort, checkB, 150), undefined);
+    assert.equal(mux.stats().droppedDatagrams, before + 1);
+    assert.equal(endpointA.selectedTuple?.port, socket.address().port);
+    assert.equal(endpointB.tuples.length, 0);
+
+    // Once A lets go of it, the tuple is free for B.
+    endpointA.close();
+    assert.ok(await rawCheck(socket, mux.localPort, checkB));
+    assert.equal(endpointB.selectedTuple?.port, socket.address().port);
+    socket.send(rtpLike(1), mux.localPort, '127.0.0.1');
+    await waitFor(() => handlerB.packets.length === 1, 'media routed to B');
+    assert.equal(handlerA.packets.length, 0);
+  });
+
+  it('moves a bound but unselected tuple to the endpoint it last authenticated for', async () => {
+    const mux = await newMux();
+    const endpointA = mux.createEndpoint(new RecordingHandler());
+    const handlerB = new RecordingHandler();
+    const endpointB = mux.createEndpoint(handlerB);
+    const main = await boundSocket();
+    const spare = await boundSocket();
+    cleanups.push(
+      () => closeSocket(main),
+      () => closeSocket(spare),
+    );
+    await rawCheck(main, mux.localPort, {
       username: `${endpointA.localUfrag}:x`,
       pwd: endpointA.localPwd,
       useCandidate: true,
     });
-    await rawCheck(socket, mux.localPort, {
-      username: `${endpointB.localUfrag}:x`,
-      pwd: endpointB.localPwd,
-      useCandidate: true,
-    });
-    assert.equal(endpointA.selectedTuple, undefined);
-    assert.equal(endpointB.selectedTuple?.port, socket.address().port);
-    assert.equal(mux.stats().tuples, 1);
-    socket.send(rtpLike(1), mux.localPort, '127.0.0.1');
+    await rawCheck(spare, mux.localPort, { username: `${endpointA.localUfrag}:x`, pwd: endpointA.localPwd });
+    assert.equal(endpointA.tuples.length, 2);
+    await rawCheck(spare, mux.localPort, { username: `${endpointB.localUfrag}:x`, pwd: endpointB.localPwd });
+    assert.equal(endpointA.tuples.length, 1);
+    assert.equal(endpointA.selectedTuple?.port, main.address().port);
+    assert.equal(endpointB.selectedTuple?.port, spare.address().port);
+    assert.equal(mux.stats().tuples, 2);
+    spare.send(rtpLike(1), mux.localPort, '127.0.0.1');
     await waitFor(() => handlerB.packets.length === 1, 'media routed to B');
-    assert.equal(handlerA.packets.length, 0);
   });
 
   it('bounds the tuples of one endpoint', async () => {
