@@ -169,8 +169,17 @@ export function remoteMsid(media: MediaSection): { streamId: string; trackId: st
   return undefined;
 }
 
-/** Every m-line needs a mid: answers repeat them, BUNDLE lists them and RTP is demultiplexed by them. */
-export function assertMids(offer: SessionDescription): void {
+/**
+ * Offer-wide preconditions. Every m-line needs a mid: answers repeat them, BUNDLE lists them and RTP is
+ * demultiplexed by them. Two ICE-lite agents never connect.
+ */
+export function assertOfferShape(offer: SessionDescription): void {
+  if (offer.iceLite) {
+    throw new SdpError(
+      'unsupported',
+      'the offer is ICE-lite and so is this server; one side must run full ICE',
+    );
+  }
   for (const media of offer.media) {
     if (media.mid === undefined) {
       throw new SdpError(
@@ -209,7 +218,12 @@ export function finishAnswer(
       `the offer has ${accepted.length} usable m-lines but no a=group:BUNDLE; this server carries all media on one transport`,
     );
   }
-  const remote = remoteIceDtls(offer, accepted[0].media);
+  // The offer's BUNDLE order decides the tagged m-line (RFC 8843): keep it in the answer's group.
+  const bundleOrder = offer.bundle ?? [];
+  const bundled = [...accepted].sort(
+    (a, b) => bundleOrder.indexOf(a.track.mid) - bundleOrder.indexOf(b.track.mid),
+  );
+  const remote = remoteIceDtls(offer, bundled[0].media);
 
   const lines = [
     'v=0',
@@ -219,7 +233,7 @@ export function finishAnswer(
     'a=ice-lite',
   ];
   if (offer.bundle !== undefined)
-    lines.push(`a=group:BUNDLE ${accepted.map((plan) => plan.track.mid).join(' ')}`);
+    lines.push(`a=group:BUNDLE ${bundled.map((plan) => plan.track.mid).join(' ')}`);
   for (const attribute of sessionAttributes) lines.push(`a=${attribute}`);
   for (const plan of plans) {
     if (plan.accepted) writeAcceptedSection(lines, plan, local, plan.media.rtcpRsize);

@@ -1,6 +1,6 @@
 import {
   assertLocalIceDtls,
-  assertMids,
+  assertOfferShape,
   DEFAULT_PUBLISH_EXTENSIONS,
   DEFAULT_RTCP_FEEDBACK,
   finishAnswer,
@@ -11,7 +11,7 @@ import {
   type SectionPlan,
   transportRejection,
 } from './answerCommon.ts';
-import { describeCodec, isUsablePublishCodec, publishScore } from './codecs.ts';
+import { describeOfferedCodecs, isUsablePublishCodec, publishScore } from './codecs.ts';
 import { parseSdp } from './parseSdp.ts';
 import type {
   CodecParameters,
@@ -40,7 +40,7 @@ export function answerPublish(
 ): { answer: string; tracks: NegotiatedTrack[]; remote: RemoteIceDtls } {
   assertLocalIceDtls(local);
   const description = parseSdp(offer);
-  assertMids(description);
+  assertOfferShape(description);
   const plans = description.media.map((media) => planSection(description, media, options));
   return finishAnswer(description, local, plans, []);
 }
@@ -58,7 +58,7 @@ function planSection(offer: SessionDescription, media: MediaSection, options: Pu
       : (options.videoCodecs ?? DEFAULT_VIDEO_CODECS);
   const offered = chooseCodec(media.codecs, preferences);
   if (offered === undefined) {
-    const offeredNames = media.codecs.map(describeCodec).join(', ') || 'nothing';
+    const offeredNames = describeOfferedCodecs(media.codecs);
     return {
       accepted: false,
       media,

@@ -1,6 +1,6 @@
 import {
   assertLocalIceDtls,
-  assertMids,
+  assertOfferShape,
   assertSdpWord,
   DEFAULT_RTCP_FEEDBACK,
   DEFAULT_SUBSCRIBE_EXTENSIONS,
@@ -10,7 +10,7 @@ import {
   type SectionPlan,
   transportRejection,
 } from './answerCommon.ts';
-import { canReceiveSource, describeCodec, isAuxiliaryCodec } from './codecs.ts';
+import { canReceiveSource, describeCodec, describeOfferedCodecs, isAuxiliaryCodec } from './codecs.ts';
 import { parseSdp } from './parseSdp.ts';
 import type {
   CodecParameters,
@@ -40,7 +40,7 @@ export function answerSubscribe(
   assertLocalIceDtls(local);
   assertSources(sources);
   const description = parseSdp(offer);
-  assertMids(description);
+  assertOfferShape(description);
   const unused = [...sources];
   const plans = description.media.map((media) => planSection(description, media, unused, options));
   const answered = plans.some((plan) => plan.accepted);
@@ -88,7 +88,7 @@ function planSection(
     (codec) => !isAuxiliaryCodec(codec.name) && canReceiveSource(codec, source.codec),
   );
   if (offered === undefined) {
-    const offeredNames = media.codecs.map(describeCodec).join(', ') || 'nothing';
+    const offeredNames = describeOfferedCodecs(media.codecs);
     return {
       accepted: false,
       media,

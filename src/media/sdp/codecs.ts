@@ -148,6 +148,13 @@ export function canReceiveSource(
   }
 }
 
+/** The offer's media codecs for an error message: no RTX/RED/FEC noise, each variant once, a bounded list. */
+export function describeOfferedCodecs(codecs: CodecParameters[]): string {
+  const names = [...new Set(codecs.filter((codec) => !isAuxiliaryCodec(codec.name)).map(describeCodec))];
+  if (names.length === 0) return 'nothing usable';
+  return names.length > 8 ? `${names.slice(0, 8).join(', ')} and ${names.length - 8} more` : names.join(', ');
+}
+
 export function describeCodec(codec: { name: string; clockRate: number; fmtp?: string }): string {
   return codec.fmtp === undefined
     ? `${codec.name}/${codec.clockRate}`

@@ -361,7 +361,10 @@ function parseTransportAttribute(
       return true;
     }
     case 'ice-options':
-      target.iceOptions = requireValue(attribute).split(/\s+/);
+      // libdatachannel (OBS) separates them with commas.
+      target.iceOptions = requireValue(attribute)
+        .split(/[\s,]+/)
+        .filter((option) => option !== '');
       return true;
     case 'fingerprint': {
       const parts = requireValue(attribute).split(/\s+/);

@@ -100,7 +100,7 @@ describe('parseSdp on real offers', () => {
     const obs = parseSdp(fixture(FIXTURES.obsWhip));
     assert.equal(obs.iceUfrag, 'Tq9+');
     assert.equal(obs.icePwd, 'mH3/kP8xVz2Lr5Nq7Wc1Ys');
-    assert.deepEqual(obs.iceOptions, ['ice2,trickle']);
+    assert.deepEqual(obs.iceOptions, ['ice2', 'trickle']);
     assert.equal(obs.setup, 'actpass');
     assert.equal(obs.fingerprints.length, 1);
     assert.equal(obs.media[0].iceUfrag, undefined);
