@@ -1,26 +1,102 @@
 /**
- * Static files the controller serves. The meeting page and the browser SDK bundle are being built
- * (issue #2); until they land the controller serves a short notice at `/`.
+ * The demo meeting page and the browser SDK as the controller serves them: bundled once at startup
+ * with esbuild, in memory, and looked up by path.
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { build } from 'esbuild';
+
 export interface WebAsset {
   contentType: string;
   body: Buffer;
   cacheControl: string;
+  /** Strong validator for conditional requests, should the HTTP server want them. */
+  etag: string;
 }
 
 export interface WebAssets {
   get(pathname: string): WebAsset | undefined;
+  /** The fixed paths (the page also answers any `/r/<room>`). */
+  readonly paths: readonly string[];
 }
 
-const NOTICE = Buffer.from(
-  '<!doctype html><meta charset="utf-8"><title>dotm</title><p>dotm is running. The meeting page is not built yet; publish with any WHIP client through <code>POST /api/v1/publish</code> (see the README).</p>',
-);
+export interface WebAssetsOptions {
+  /** Inline source maps, unminified, nothing cached. Defaults to NODE_ENV !== 'production'. */
+  dev?: boolean;
+}
 
-export async function buildWebAssets(): Promise<WebAssets> {
-  return {
-    get: (pathname) =>
-      pathname === '/'
-        ? { contentType: 'text/html; charset=utf-8', body: NOTICE, cacheControl: 'no-cache' }
-        : undefined,
+const WEB_DIR = import.meta.dirname;
+const MAIN_ENTRY = join(WEB_DIR, 'main.ts');
+const SDK_ENTRY = join(WEB_DIR, '..', 'client', 'index.ts');
+
+const HTML = 'text/html; charset=utf-8';
+const JAVASCRIPT = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+const NO_CACHE = 'no-cache';
+/** Safe because index.html (never cached) names them with a content hash. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Other apps load the SDK by a fixed URL: let a new release reach them within minutes. */
+const SHORT = 'public, max-age=300';
+
+export async function buildWebAssets(options: WebAssetsOptions = {}): Promise<WebAssets> {
+  const dev = options.dev ?? process.env.NODE_ENV !== 'production';
+  const [bundles, html, css] = await Promise.all([
+    build({
+      entryPoints: { main: MAIN_ENTRY, 'dotm-client': SDK_ENTRY },
+      bundle: true,
+      write: false,
+      outdir: 'assets',
+      format: 'esm',
+      target: 'es2022',
+      platform: 'browser',
+      sourcemap: dev ? 'inline' : false,
+      minify: !dev,
+      legalComments: 'none',
+      charset: 'utf8',
+      logLevel: 'silent',
+    }),
+    readFile(join(WEB_DIR, 'index.html'), 'utf8'),
+    readFile(join(WEB_DIR, 'meeting.css')),
+  ]);
+  const output = (name: string): Buffer => {
+    const file = bundles.outputFiles.find((candidate) => basename(candidate.path) === name);
+    if (!file) throw new Error(`esbuild produced no ${name}`);
+    return Buffer.from(file.contents);
   };
+
+  const mainJs = asset(JAVASCRIPT, output('main.js'), dev ? NO_CACHE : IMMUTABLE);
+  const meetingCss = asset(CSS, css, dev ? NO_CACHE : IMMUTABLE);
+  const sdk = asset(JAVASCRIPT, output('dotm-client.js'), dev ? NO_CACHE : SHORT);
+  const page = asset(
+    HTML,
+    Buffer.from(
+      html
+        .replace('"/assets/main.js"', `"/assets/main.js?v=${mainJs.etag.slice(1, 13)}"`)
+        .replace('"/assets/meeting.css"', `"/assets/meeting.css?v=${meetingCss.etag.slice(1, 13)}"`),
+    ),
+    NO_CACHE,
+  );
+
+  const byPath = new Map<string, WebAsset>([
+    ['/', page],
+    ['/index.html', page],
+    ['/assets/main.js', mainJs],
+    ['/assets/meeting.css', meetingCss],
+    ['/sdk/dotm-client.js', sdk],
+  ]);
+  return {
+    paths: [...byPath.keys()],
+    get(pathname: string): WebAsset | undefined {
+      const path = pathname.split(/[?#]/, 1)[0];
+      // Any room URL is the page itself; it reads the room from location.pathname.
+      if (path.startsWith('/r/') && path.length > 3) return page;
+      return byPath.get(path);
+    },
+  };
+}
+
+function asset(contentType: string, body: Buffer, cacheControl: string): WebAsset {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return { contentType, body, cacheControl, etag };
 }

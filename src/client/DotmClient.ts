@@ -1,0 +1,1014 @@
+import {
+  type ChatMessage,
+  type JoinResult,
+  type MediaGrant,
+  type ParticipantInfo,
+  type RejoinTicket,
+  type ResponseMap,
+  SIGNALLING_PATH,
+  type StreamInfo,
+  type StreamKind,
+} from '../protocol/roomSignalling.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { type ClientLogger, consoleLogger } from './ClientLogger.ts';
+import { DotmError } from './DotmError.ts';
+import { LocalStream } from './LocalStream.ts';
+import { RejoinStore, type StorageLike } from './RejoinStore.ts';
+import { RemoteStream } from './RemoteStream.ts';
+import {
+  type RequestFields,
+  type RequestType,
+  type RoomEvent,
+  type SendRequest,
+  SignallingChannel,
+  type SignallingState,
+  type WebSocketConstructor,
+} from './SignallingChannel.ts';
+import { TypedEmitter } from './TypedEmitter.ts';
+import type {
+  FetchLike,
+  RTCPeerConnectionConstructor,
+  WebRtcHttpSessionOptions,
+} from './WebRtcHttpSession.ts';
+import { type MediaStreamConstructor, WhepSession } from './WhepSession.ts';
+import { WhipSession } from './WhipSession.ts';
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+export interface MediaDevicesLike {
+  getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>;
+  getDisplayMedia(options?: DisplayMediaStreamOptions): Promise<MediaStream>;
+}
+
+export interface DotmClientOptions {
+  /** The controller's base URL; defaults to the page's origin. The socket is `${url}/ws`. */
+  url?: string;
+  WebSocket?: WebSocketConstructor;
+  fetch?: FetchLike;
+  RTCPeerConnection?: RTCPeerConnectionConstructor;
+  MediaStream?: MediaStreamConstructor;
+  mediaDevices?: MediaDevicesLike;
+  /** Where rejoin tickets live; defaults to sessionStorage, `null` disables resuming after reload. */
+  storage?: StorageLike | null;
+  requestTimeoutMs?: number;
+  pingIntervalMs?: number;
+  reconnect?: BackoffOptions;
+  random?: () => number;
+  logger?: ClientLogger;
+  /** Log debug lines to the console (ignored when a logger is given). */
+  debug?: boolean;
+}
+
+export interface PublishCameraOptions {
+  audio?: boolean;
+  video?: boolean;
+  /** Refines the capture, e.g. `{ video: { width: 640 } }`; `audio`/`video` above decide what is captured. */
+  constraints?: MediaStreamConstraints;
+}
+
+export interface DotmClientEvents {
+  connectionState: [state: ConnectionState];
+  /** After join() and after every rejoin following a dropped connection. */
+  joined: [result: JoinResult];
+  participantJoined: [participant: ParticipantInfo];
+  participantLeft: [
+    participantId: string,
+    reason: 'left' | 'timeout' | 'removed',
+    participant?: ParticipantInfo,
+  ];
+  /** A remote stream is subscribed: `stream.mediaStream` is ready to play. */
+  streamAdded: [stream: RemoteStream];
+  /** Mute flags changed, or (mediaChanged) the stream moved and `stream.mediaStream` is a new object. */
+  streamUpdated: [stream: RemoteStream, mediaChanged: boolean];
+  streamRemoved: [stream: RemoteStream];
+  chat: [message: ChatMessage];
+  /** Also when a stream had to be published anew (its streamId changed). */
+  localStreamPublished: [stream: LocalStream];
+  /** Mute flags or tracks changed; `stream.mediaStream` may be a new object. */
+  localStreamUpdated: [stream: LocalStream];
+  /** By unpublish(), the browser's "stop sharing", or the controller. */
+  localStreamUnpublished: [stream: LocalStream];
+  roomClosed: [reason: string];
+  error: [error: DotmError];
+}
+
+interface LocalStreamSpec {
+  hasAudio: boolean;
+  hasVideo: boolean;
+  audioTrack: MediaStreamTrack | null;
+  videoTrack: MediaStreamTrack | null;
+}
+
+const DEFAULT_VIDEO_CONSTRAINTS: MediaTrackConstraints = {
+  width: { ideal: 1280 },
+  height: { ideal: 720 },
+  frameRate: { ideal: 30 },
+};
+/** How long own streams found after a page reload wait for publishCamera() to take them over. */
+const ORPHAN_ADOPTION_MS = 10_000;
+const LEAVE_TIMEOUT_MS = 2_000;
+/** Controller answers to a rejoin after which trying again cannot help. */
+const FINAL_REJOIN_CODES = new Set(['not-found', 'forbidden', 'unauthorized', 'bad-request']);
+
+/**
+ * A participant in a dotm room: signalling with the controller, publishing with WHIP and
+ * subscribing with WHEP directly on the media nodes, and recovering from dropped sockets, ICE
+ * failures and moved streams on its own.
+ */
+export class DotmClient extends TypedEmitter<DotmClientEvents> {
+  readonly #options: DotmClientOptions;
+  readonly #socketUrl: string;
+  readonly #logger: ClientLogger;
+  readonly #rejoinStore: RejoinStore;
+
+  #channel: SignallingChannel | undefined;
+  #connectionState: ConnectionState = 'disconnected';
+  #room: string | undefined;
+  #name: string | undefined;
+  #self: ParticipantInfo | undefined;
+  #ticket: RejoinTicket | undefined;
+  #participants = new Map<string, ParticipantInfo>();
+  /** Identities this client had before a rejoin that was not resumed: never "others". */
+  readonly #formerSelfIds = new Set<string>();
+  readonly #remote = new Map<string, RemoteStream>();
+  #camera: LocalStream | undefined;
+  #screen: LocalStream | undefined;
+  #pendingCamera: Promise<LocalStream> | undefined;
+  #pendingScreen: Promise<LocalStream> | undefined;
+  readonly #republishing = new Set<LocalStream>();
+  /** Own streams the controller still had after a reload, which no local track feeds yet. */
+  readonly #orphans = new Map<string, StreamInfo>();
+  #orphanTimer: ReturnType<typeof setTimeout> | undefined;
+  #chat: ChatMessage[] = [];
+  readonly #seenMessageIds = new Set<string>();
+  #microphoneMuted = false;
+  #cameraMuted = false;
+  #cameraEnabled = true;
+  #cameraConstraints: boolean | MediaTrackConstraints = DEFAULT_VIDEO_CONSTRAINTS;
+  #cameraToggle: Promise<void> = Promise.resolve();
+  /** leave() runs: the room's reactions to our own DELETEs (streamRemoved) are no news. */
+  #leaving = false;
+
+  constructor(options: DotmClientOptions = {}) {
+    super();
+    this.#options = options;
+    const base = options.url ?? globalThis.location?.origin;
+    if (!base) throw new DotmError('invalid-state', 'DotmClient needs { url } outside a web page');
+    this.#socketUrl = signallingUrl(base);
+    this.#logger = options.logger ?? consoleLogger(options.debug);
+    this.#rejoinStore = new RejoinStore(options.storage);
+  }
+
+  // ── state ─────────────────────────────────────────────────────────────────────────
+
+  get connectionState(): ConnectionState {
+    return this.#connectionState;
+  }
+  get room(): string | undefined {
+    return this.#room;
+  }
+  get self(): ParticipantInfo | undefined {
+    return this.#self;
+  }
+  /** Everyone in the room, this client included. */
+  get participants(): ParticipantInfo[] {
+    return [...this.#participants.values()];
+  }
+  /** Other participants' streams; `mediaStream` is set once subscribed. */
+  get streams(): RemoteStream[] {
+    return [...this.#remote.values()];
+  }
+  get localStreams(): LocalStream[] {
+    return [this.#camera, this.#screen].filter((stream) => stream !== undefined);
+  }
+  get camera(): LocalStream | undefined {
+    return this.#camera;
+  }
+  get screen(): LocalStream | undefined {
+    return this.#screen;
+  }
+  get chatHistory(): readonly ChatMessage[] {
+    return this.#chat;
+  }
+  get microphoneMuted(): boolean {
+    return this.#microphoneMuted;
+  }
+  get cameraMuted(): boolean {
+    return this.#cameraMuted;
+  }
+  get cameraEnabled(): boolean {
+    return this.#cameraEnabled;
+  }
+
+  participant(participantId: string): ParticipantInfo | undefined {
+    return this.#participants.get(participantId);
+  }
+
+  // ── room ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Connects and joins. With a rejoin ticket from an earlier visit in this tab (a reload), the
+   * controller resumes the same participant (`resumed: true`).
+   */
+  async join(room: string, name: string): Promise<JoinResult> {
+    if (this.#channel) throw new DotmError('invalid-state', 'already in a room: leave() first');
+    const channel = new SignallingChannel({
+      url: this.#socketUrl,
+      WebSocket: this.#options.WebSocket,
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+      pingIntervalMs: this.#options.pingIntervalMs,
+      reconnect: this.#options.reconnect,
+      random: this.#options.random,
+      logger: this.#logger,
+      onReconnect: (send) => this.#rejoin(channel, send),
+    });
+    this.#channel = channel;
+    this.#room = room;
+    this.#name = name;
+    this.#ticket = undefined;
+    this.#chat = [];
+    this.#seenMessageIds.clear();
+    this.#formerSelfIds.clear();
+    this.#leaving = false;
+    channel.on('event', (event) => {
+      if (this.#channel === channel) this.#handleRoomEvent(event);
+    });
+    channel.on('state', (state) => {
+      if (this.#channel === channel) this.#handleChannelState(state);
+    });
+    this.#setConnectionState('connecting');
+    try {
+      await channel.connect();
+      const result = await this.#requestJoin((type, fields, options) =>
+        channel.request(type, fields, options),
+      );
+      if (this.#channel !== channel) throw new DotmError('closed', 'left while joining');
+      this.#applyJoinResult(result, false);
+      this.#setConnectionState('connected');
+      return result;
+    } catch (error) {
+      if (this.#channel === channel) await this.#teardown(false);
+      throw DotmError.from(error);
+    }
+  }
+
+  /** Leaves the room: tells the controller, DELETEs every WHIP/WHEP resource, releases the devices. */
+  async leave(): Promise<void> {
+    const channel = this.#channel;
+    if (!channel) return;
+    this.#leaving = true;
+    // Our resources first: once the controller has let us go, the nodes may have closed them.
+    await this.#closeSessions();
+    if (channel.state === 'open') {
+      await channel.request('leave', {}, { timeoutMs: LEAVE_TIMEOUT_MS }).catch((error: unknown) => {
+        this.#logger.debug('leave was not acknowledged', { error });
+      });
+    }
+    await this.#teardown(true);
+  }
+
+  async sendChat(text: string): Promise<ChatMessage> {
+    const trimmed = text.trim();
+    if (!trimmed) throw new DotmError('bad-request', 'empty chat message');
+    const message = await this.#request('chat', { text: trimmed });
+    if (this.#rememberMessage(message)) this.emit('chat', message);
+    return message;
+  }
+
+  // ── publishing ────────────────────────────────────────────────────────────────────
+
+  /** Captures camera and microphone and publishes them as this participant's 'camera' stream. */
+  publishCamera(options: PublishCameraOptions = {}): Promise<LocalStream> {
+    if (this.#camera) return Promise.resolve(this.#camera);
+    this.#pendingCamera ??= this.#publishCamera(options).finally(() => {
+      this.#pendingCamera = undefined;
+    });
+    return this.#pendingCamera;
+  }
+
+  /** Publishes a screen (getDisplayMedia) as a second stream; ends with the browser's "stop sharing". */
+  publishScreen(): Promise<LocalStream> {
+    if (this.#screen) return Promise.resolve(this.#screen);
+    this.#pendingScreen ??= this.#publishScreen().finally(() => {
+      this.#pendingScreen = undefined;
+    });
+    return this.#pendingScreen;
+  }
+
+  async unpublish(stream: LocalStream | string): Promise<void> {
+    const local = typeof stream === 'string' ? this.#localByStreamId(stream) : stream;
+    if (!local || !this.#forgetLocal(local)) return;
+    local.stopTracks();
+    this.emit('localStreamUnpublished', local);
+    // DELETE before unpublish: the controller closes the OTM, after which the DELETE would 404.
+    await local.session?.close();
+    await this.#unpublishRemotely(local.streamId);
+  }
+
+  /** Mutes without releasing the microphone (the track sends silence); others see the flag. */
+  async setMicrophoneMuted(muted: boolean): Promise<void> {
+    this.#microphoneMuted = muted;
+    const camera = this.#camera;
+    if (!camera) return;
+    camera.applyMute(muted, camera.videoMuted);
+    this.emit('localStreamUpdated', camera);
+    await this.#sendMediaState(camera);
+  }
+
+  /** Sends black frames without releasing the camera; see setCameraEnabled to switch it off. */
+  async setCameraMuted(muted: boolean): Promise<void> {
+    this.#cameraMuted = muted;
+    const camera = this.#camera;
+    if (!camera) return;
+    camera.applyMute(camera.audioMuted, this.#videoMutedFlag());
+    this.emit('localStreamUpdated', camera);
+    await this.#sendMediaState(camera);
+  }
+
+  /**
+   * Really switches the camera off (device released, light off) or on again (new capture put in
+   * with replaceTrack, no renegotiation). Turning it on with no camera stream publishes one.
+   */
+  setCameraEnabled(enabled: boolean): Promise<void> {
+    const toggle = this.#cameraToggle.then(() => this.#applyCameraEnabled(enabled));
+    this.#cameraToggle = toggle.catch(() => undefined);
+    return toggle;
+  }
+
+  // ── joining and rejoining ─────────────────────────────────────────────────────────
+
+  async #requestJoin(send: SendRequest): Promise<JoinResult> {
+    const room = this.#room ?? '';
+    const name = this.#name ?? '';
+    const ticket = this.#ticket ?? this.#rejoinStore.load(room);
+    if (!ticket) return send('join', { room, name });
+    try {
+      return await send('join', { room, name, rejoin: ticket });
+    } catch (error) {
+      // The contract answers an unusable ticket with resumed: false; should a controller refuse
+      // it instead, coming in as someone new still beats not coming in.
+      if (!(error instanceof DotmError) || !FINAL_REJOIN_CODES.has(error.code)) throw error;
+      this.#logger.debug('rejoin ticket refused, joining anew', { error });
+      this.#rejoinStore.clear(room);
+      this.#ticket = undefined;
+      return send('join', { room, name });
+    }
+  }
+
+  async #rejoin(channel: SignallingChannel, send: SendRequest): Promise<void> {
+    let result: JoinResult;
+    try {
+      result = await this.#requestJoin(send);
+    } catch (error) {
+      const failure = DotmError.from(error);
+      if (FINAL_REJOIN_CODES.has(failure.code) && this.#channel === channel) {
+        this.#emitError(failure);
+        await this.#teardown(true);
+      }
+      throw failure;
+    }
+    if (this.#channel === channel) this.#applyJoinResult(result, true);
+  }
+
+  /** Takes the controller's view after join or rejoin and reconciles what this client holds. */
+  #applyJoinResult(result: JoinResult, rejoined: boolean): void {
+    const previousSelf = this.#self;
+    if (previousSelf && previousSelf.participantId !== result.self.participantId) {
+      this.#formerSelfIds.add(previousSelf.participantId);
+    }
+    this.#self = result.self;
+    this.#room = result.room;
+    this.#ticket = result.rejoin;
+    this.#rejoinStore.save(result.room, result.rejoin);
+
+    const previous = this.#participants;
+    const next = new Map<string, ParticipantInfo>();
+    for (const participant of result.participants) {
+      if (!this.#formerSelfIds.has(participant.participantId))
+        next.set(participant.participantId, participant);
+    }
+    next.set(result.self.participantId, result.self);
+    this.#participants = next;
+    if (rejoined) {
+      for (const [participantId, participant] of previous) {
+        if (!next.has(participantId) && !this.#formerSelfIds.has(participantId)) {
+          this.emit('participantLeft', participantId, 'timeout', participant);
+        }
+      }
+      for (const [participantId, participant] of next) {
+        if (!previous.has(participantId) && participantId !== result.self.participantId) {
+          this.emit('participantJoined', participant);
+        }
+      }
+    }
+
+    for (const message of result.chat) {
+      if (this.#rememberMessage(message) && rejoined) this.emit('chat', message);
+    }
+
+    this.#reconcileOwnStreams(result);
+    this.#reconcileRemoteStreams(result.streams);
+    this.emit('joined', result);
+  }
+
+  #reconcileOwnStreams(result: JoinResult): void {
+    const selfId = result.self.participantId;
+    const listed = new Map(result.streams.map((info) => [info.streamId, info]));
+    this.#orphans.clear();
+    for (const info of result.streams) {
+      if (info.participantId === selfId && !this.#localByStreamId(info.streamId)) {
+        this.#orphans.set(info.streamId, info);
+      }
+    }
+    for (const local of this.localStreams) {
+      const info = listed.get(local.streamId);
+      if (!info || info.participantId !== selfId) void this.#restoreLocal(local);
+      else if (local.state === 'failed') void this.#restartPublishing(local);
+    }
+    this.#settleOrphans();
+  }
+
+  /**
+   * A camera orphan may be taken over by the publishCamera() a reloaded page is about to make;
+   * everything else no local track can feed goes now.
+   */
+  #settleOrphans(): void {
+    clearTimeout(this.#orphanTimer);
+    for (const [streamId, info] of [...this.#orphans]) {
+      const adoptable = info.kind === 'camera' && !this.#camera && !this.#pendingCamera;
+      if (adoptable) continue;
+      this.#orphans.delete(streamId);
+      void this.#unpublishRemotely(streamId);
+    }
+    if (this.#orphans.size === 0) return;
+    this.#orphanTimer = setTimeout(() => {
+      for (const streamId of [...this.#orphans.keys()]) {
+        this.#orphans.delete(streamId);
+        void this.#unpublishRemotely(streamId);
+      }
+    }, ORPHAN_ADOPTION_MS);
+  }
+
+  #reconcileRemoteStreams(streams: readonly StreamInfo[]): void {
+    const listed = new Map(streams.map((info) => [info.streamId, info]));
+    for (const [streamId, remote] of [...this.#remote]) {
+      const info = listed.get(streamId);
+      if (!info || this.#isOwn(info)) this.#removeRemote(remote);
+    }
+    for (const info of streams) {
+      if (this.#isOwn(info)) continue;
+      const remote = this.#remote.get(info.streamId);
+      if (!remote) {
+        this.#subscribe(info);
+        continue;
+      }
+      const moved = remote.info.nodeId !== info.nodeId;
+      if (remote.update(info)) this.emit('streamUpdated', remote, false);
+      if (moved || remote.state === 'failed') this.#resubscribe(remote);
+    }
+  }
+
+  #handleChannelState(state: SignallingState): void {
+    if (state === 'reconnecting') this.#setConnectionState('reconnecting');
+    else if (state === 'open' && this.#self) this.#setConnectionState('connected');
+  }
+
+  #handleRoomEvent(event: RoomEvent): void {
+    if (this.#leaving) return;
+    switch (event.type) {
+      case 'participantJoined': {
+        const participant = event.participant;
+        const id = participant.participantId;
+        if (this.#formerSelfIds.has(id)) return;
+        const known = this.#participants.has(id);
+        this.#participants.set(id, participant);
+        if (!known && id !== this.#self?.participantId) this.emit('participantJoined', participant);
+        return;
+      }
+      case 'participantLeft': {
+        const { participantId, reason } = event;
+        if (this.#formerSelfIds.has(participantId)) return;
+        if (participantId === this.#self?.participantId) {
+          this.#emitError(new DotmError('removed', 'you were removed from the room'));
+          void this.#teardown(true);
+          return;
+        }
+        const participant = this.#participants.get(participantId);
+        this.#participants.delete(participantId);
+        for (const remote of [...this.#remote.values()]) {
+          if (remote.participantId === participantId) this.#removeRemote(remote);
+        }
+        this.emit('participantLeft', participantId, reason, participant);
+        return;
+      }
+      case 'streamAdded':
+      case 'streamUpdated': {
+        const info = event.stream;
+        if (this.#isOwn(info)) return;
+        const remote = this.#remote.get(info.streamId);
+        if (!remote) {
+          this.#subscribe(info);
+          return;
+        }
+        const changed = remote.update(info);
+        if (event.type === 'streamAdded') {
+          // The publisher is connected now: a subscription waiting to retry should not wait.
+          if (remote.state === 'failed') this.#resubscribe(remote);
+          else remote.session?.retryNow();
+        } else if (changed) {
+          this.emit('streamUpdated', remote, false);
+        }
+        return;
+      }
+      case 'streamMoved': {
+        const info = event.stream;
+        const local = this.#localByStreamId(info.streamId);
+        if (local) {
+          void this.#restartPublishing(local);
+          return;
+        }
+        if (this.#isOwn(info)) return;
+        const remote = this.#remote.get(info.streamId);
+        if (!remote) {
+          this.#subscribe(info);
+          return;
+        }
+        remote.update(info);
+        this.#resubscribe(remote);
+        return;
+      }
+      case 'streamRemoved': {
+        const local = this.#localByStreamId(event.streamId);
+        if (local) {
+          this.#forgetLocal(local);
+          local.stopTracks();
+          void local.session?.close();
+          this.emit('localStreamUnpublished', local);
+          this.#emitError(new DotmError('stream-removed', `the controller ended your ${local.kind} stream`));
+          return;
+        }
+        this.#orphans.delete(event.streamId);
+        const remote = this.#remote.get(event.streamId);
+        if (remote) this.#removeRemote(remote);
+        return;
+      }
+      case 'chat':
+        if (this.#rememberMessage(event.message)) this.emit('chat', event.message);
+        return;
+      case 'roomClosed':
+        // Announced first, so listeners know why the 'disconnected' that follows happens.
+        this.emit('roomClosed', event.reason);
+        void this.#teardown(true);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ── subscriptions ─────────────────────────────────────────────────────────────────
+
+  #isOwn(info: StreamInfo): boolean {
+    return (
+      info.participantId === this.#self?.participantId ||
+      this.#formerSelfIds.has(info.participantId) ||
+      this.#localByStreamId(info.streamId) !== undefined ||
+      this.#orphans.has(info.streamId)
+    );
+  }
+
+  #subscribe(info: StreamInfo): void {
+    if (this.#isOwn(info) || this.#remote.has(info.streamId)) return;
+    const remote = new RemoteStream(info);
+    this.#remote.set(info.streamId, remote);
+    this.#startSubscription(remote);
+  }
+
+  #startSubscription(remote: RemoteStream): void {
+    void remote.session?.close();
+    const streamId = remote.streamId;
+    const session: WhepSession = new WhepSession({
+      ...this.#sessionOptions(),
+      audio: remote.info.hasAudio,
+      video: remote.info.hasVideo,
+      MediaStream: this.#options.MediaStream,
+      renewGrant: () => this.#request('subscribe', { streamId }),
+      // The stream is listed, so it exists: keep trying until it goes away (streamRemoved closes us).
+      maxStartAttempts: Number.POSITIVE_INFINITY,
+      onMediaStream: (mediaStream) => {
+        if (this.#remote.get(streamId) !== remote || remote.session !== session) return;
+        if (remote.setMediaStream(mediaStream)) this.emit('streamAdded', remote);
+        else this.emit('streamUpdated', remote, true);
+      },
+    });
+    remote.attach(session);
+    session.start().catch((error: DotmError) => {
+      if (this.#remote.get(streamId) === remote && error.code !== 'closed') {
+        this.#logger.warn(`cannot subscribe to ${streamId}`, { error });
+      }
+    });
+  }
+
+  #resubscribe(remote: RemoteStream): void {
+    const session = remote.session;
+    if (session && session.state !== 'failed' && session.state !== 'closed') void session.reconnect();
+    else this.#startSubscription(remote);
+  }
+
+  /** The controller removed the stream and closed its OTM: nothing left to DELETE. */
+  #removeRemote(remote: RemoteStream): void {
+    if (this.#remote.get(remote.streamId) !== remote) return;
+    this.#remote.delete(remote.streamId);
+    void remote.session?.close({ deleteResource: false });
+    this.emit('streamRemoved', remote);
+  }
+
+  // ── publishing internals ──────────────────────────────────────────────────────────
+
+  async #publishCamera(options: PublishCameraOptions): Promise<LocalStream> {
+    this.#requireJoined();
+    let audio = options.audio ?? true;
+    let video = options.video ?? true;
+    if (!audio && !video) throw new DotmError('bad-request', 'publishCamera needs audio or video');
+    if (options.constraints?.video !== undefined && options.constraints.video !== false) {
+      this.#cameraConstraints = options.constraints.video;
+    }
+    const audioConstraints = options.constraints?.audio ?? true;
+    let media: MediaStream | undefined;
+    const capture = (withAudio: boolean, withVideo: boolean) =>
+      this.#getUserMedia({
+        audio: withAudio ? audioConstraints : false,
+        video: withVideo && this.#cameraEnabled ? this.#cameraConstraints : false,
+      });
+    if (audio || (video && this.#cameraEnabled)) {
+      try {
+        media = await capture(audio, video);
+      } catch (error) {
+        // No camera, or one another app holds: still take part with the microphone.
+        const code = (error as DotmError).code;
+        const deviceProblem = code === 'media-device-not-found' || code === 'media-device-busy';
+        if (!(audio && video && deviceProblem)) throw error;
+        this.#emitError(error as DotmError);
+        media = await capture(true, false);
+        video = false;
+      }
+    }
+    const audioTrack = media?.getAudioTracks()[0] ?? null;
+    const videoTrack = media?.getVideoTracks()[0] ?? null;
+    audio = audio && audioTrack !== null;
+    if (!this.#channel) {
+      audioTrack?.stop();
+      videoTrack?.stop();
+      throw new DotmError('closed', 'left the room while capturing');
+    }
+    return this.#publishLocal('camera', { hasAudio: audio, hasVideo: video, audioTrack, videoTrack });
+  }
+
+  async #publishScreen(): Promise<LocalStream> {
+    this.#requireJoined();
+    let media: MediaStream;
+    try {
+      media = await this.#mediaDevices().getDisplayMedia({ video: true, audio: false });
+    } catch (error) {
+      throw mediaError(error, 'screen sharing');
+    }
+    const track = media.getVideoTracks()[0];
+    if (!track) throw new DotmError('media-error', 'screen capture produced no video');
+    // Encoders keep text sharp instead of smooth motion.
+    if ('contentHint' in track) track.contentHint = 'detail';
+    const local = await this.#publishLocal('screen', {
+      hasAudio: false,
+      hasVideo: true,
+      audioTrack: null,
+      videoTrack: track,
+    });
+    const stopSharing = () => {
+      if (this.#screen === local) void this.unpublish(local);
+    };
+    track.addEventListener('ended', stopSharing);
+    if (track.readyState === 'ended') stopSharing();
+    return local;
+  }
+
+  async #publishLocal(kind: StreamKind, spec: LocalStreamSpec): Promise<LocalStream> {
+    const local = new LocalStream({ kind, ...spec, MediaStream: this.#options.MediaStream });
+    if (kind === 'camera') local.applyMute(this.#microphoneMuted, this.#videoMutedFlag());
+    try {
+      const grant = await this.#grantFor(local);
+      local.setStreamId(grant.streamId);
+      await this.#createWhipSession(local, grant).start();
+      if (!this.#channel) throw new DotmError('closed', 'left the room while publishing');
+    } catch (error) {
+      local.stopTracks();
+      void local.session?.close();
+      if (local.streamId) void this.#unpublishRemotely(local.streamId);
+      throw DotmError.from(error);
+    }
+    if (kind === 'camera') this.#camera = local;
+    else this.#screen = local;
+    this.#settleOrphans();
+    if (local.audioMuted || local.videoMuted) void this.#sendMediaState(local).catch(() => undefined);
+    this.emit('localStreamPublished', local);
+    return local;
+  }
+
+  /** After a reload, the controller may still hold our camera stream: take it over, same streamId. */
+  async #grantFor(local: LocalStream): Promise<MediaGrant> {
+    for (const [streamId, info] of this.#orphans) {
+      if (info.kind !== local.kind || info.hasAudio !== local.hasAudio || info.hasVideo !== local.hasVideo)
+        continue;
+      this.#orphans.delete(streamId);
+      try {
+        return await this.#request('republish', { streamId });
+      } catch (error) {
+        this.#logger.debug('could not take over the previous stream', { error, streamId });
+        void this.#unpublishRemotely(streamId);
+      }
+      break;
+    }
+    return this.#request('publish', { kind: local.kind, audio: local.hasAudio, video: local.hasVideo });
+  }
+
+  #createWhipSession(local: LocalStream, grant: MediaGrant): WhipSession {
+    const session: WhipSession = new WhipSession({
+      ...this.#sessionOptions(),
+      grant,
+      audio: local.hasAudio,
+      video: local.hasVideo,
+      audioTrack: local.audioTrack,
+      videoTrack: local.videoTrack,
+      renewGrant: () => this.#request('republish', { streamId: local.streamId }),
+      onStateChange: (state, error) => {
+        if (
+          state === 'failed' &&
+          local.session === session &&
+          this.#localByStreamId(local.streamId) === local
+        ) {
+          this.#emitError(
+            error ?? new DotmError('media-error', `publishing the ${local.kind} stream failed`),
+          );
+        }
+      },
+    });
+    local.attach(session);
+    return session;
+  }
+
+  /** The stream moved to another node: same streamId, fresh grant, same tracks. */
+  async #restartPublishing(local: LocalStream): Promise<void> {
+    const session = local.session;
+    if (session && session.state !== 'failed' && session.state !== 'closed') {
+      await session.reconnect();
+      return;
+    }
+    try {
+      const grant = await this.#request('republish', { streamId: local.streamId });
+      await this.#createWhipSession(local, grant).start();
+    } catch (error) {
+      this.#emitError(DotmError.from(error));
+    }
+  }
+
+  /**
+   * A rejoin did not list one of our streams. The list holds live streams only, so a stream
+   * between two publisher connections (just moved, say) is missing too: ask for it by id first,
+   * and publish anew only when the controller really lost it (we were away too long).
+   */
+  async #restoreLocal(local: LocalStream): Promise<void> {
+    if (this.#republishing.has(local)) return;
+    this.#republishing.add(local);
+    try {
+      const grant = await this.#request('republish', { streamId: local.streamId }).catch((error: unknown) => {
+        if (error instanceof DotmError && error.code === 'not-found') return undefined;
+        throw error;
+      });
+      if (this.#localByStreamId(local.streamId) !== local) return;
+      if (grant) {
+        const session = local.session;
+        if (session && session.state !== 'failed' && session.state !== 'closed') {
+          if (session.state !== 'connected') await session.reconnect(grant);
+        } else {
+          await this.#createWhipSession(local, grant).start();
+        }
+        return;
+      }
+      const fresh = await this.#request('publish', {
+        kind: local.kind,
+        audio: local.hasAudio,
+        video: local.hasVideo,
+      });
+      if (this.#localByStreamId(local.streamId) !== local) return;
+      const previous = local.session;
+      local.setStreamId(fresh.streamId);
+      void previous?.close();
+      await this.#createWhipSession(local, fresh).start();
+      if (local.audioMuted || local.videoMuted) await this.#sendMediaState(local);
+      this.emit('localStreamPublished', local);
+    } catch (error) {
+      this.#emitError(DotmError.from(error));
+    } finally {
+      this.#republishing.delete(local);
+    }
+  }
+
+  async #applyCameraEnabled(enabled: boolean): Promise<void> {
+    this.#cameraEnabled = enabled;
+    const camera = this.#camera ?? (await this.#pendingCamera?.catch(() => undefined));
+    if (!camera) {
+      if (enabled && this.#self) await this.publishCamera();
+      return;
+    }
+    if (enabled && !camera.hasVideo) {
+      // The publication has no video m-line and WHIP cannot renegotiate: publish it anew.
+      await this.unpublish(camera);
+      await this.publishCamera({ audio: camera.hasAudio, video: true });
+      return;
+    }
+    if (!enabled) {
+      const track = camera.videoTrack;
+      if (track) {
+        camera.setTrack('video', null);
+        track.stop();
+        await camera.session?.replaceTrack('video', null);
+      }
+    } else if (!camera.videoTrack) {
+      let track: MediaStreamTrack | undefined;
+      try {
+        const media = await this.#getUserMedia({ video: this.#cameraConstraints });
+        track = media.getVideoTracks()[0];
+      } finally {
+        if (!track) this.#cameraEnabled = false;
+      }
+      if (!track) throw new DotmError('media-error', 'the camera produced no video');
+      if (this.#camera !== camera) {
+        track.stop();
+        return;
+      }
+      camera.setTrack('video', track);
+      await camera.session?.replaceTrack('video', track);
+    }
+    camera.applyMute(camera.audioMuted, this.#videoMutedFlag());
+    this.emit('localStreamUpdated', camera);
+    await this.#sendMediaState(camera);
+  }
+
+  #videoMutedFlag(): boolean {
+    return this.#cameraMuted || !this.#cameraEnabled;
+  }
+
+  #sendMediaState(local: LocalStream): Promise<void> {
+    return this.#request('mediaState', {
+      streamId: local.streamId,
+      audioMuted: local.audioMuted,
+      videoMuted: local.videoMuted,
+    }).then(() => undefined);
+  }
+
+  #unpublishRemotely(streamId: string): Promise<void> {
+    return this.#request('unpublish', { streamId }).then(
+      () => undefined,
+      (error: DotmError) => {
+        if (error.code !== 'not-found' && error.code !== 'closed') {
+          this.#logger.warn(`unpublish ${streamId} failed`, { error });
+        }
+      },
+    );
+  }
+
+  #localByStreamId(streamId: string): LocalStream | undefined {
+    if (this.#camera?.streamId === streamId) return this.#camera;
+    if (this.#screen?.streamId === streamId) return this.#screen;
+    return undefined;
+  }
+
+  /** Returns whether the stream was one of ours. */
+  #forgetLocal(local: LocalStream): boolean {
+    if (this.#camera === local) this.#camera = undefined;
+    else if (this.#screen === local) this.#screen = undefined;
+    else return false;
+    return true;
+  }
+
+  // ── plumbing ──────────────────────────────────────────────────────────────────────
+
+  #sessionOptions(): Omit<WebRtcHttpSessionOptions, 'renewGrant'> {
+    return {
+      fetch: this.#options.fetch,
+      RTCPeerConnection: this.#options.RTCPeerConnection,
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+      random: this.#options.random,
+      logger: this.#logger,
+    };
+  }
+
+  #request<T extends RequestType>(type: T, fields: RequestFields<T>): Promise<ResponseMap[T]> {
+    const channel = this.#channel;
+    if (!channel) return Promise.reject(new DotmError('closed', 'not in a room'));
+    return channel.request(type, fields);
+  }
+
+  #requireJoined(): void {
+    if (!this.#channel || !this.#self) throw new DotmError('invalid-state', 'join a room first');
+  }
+
+  #mediaDevices(): MediaDevicesLike {
+    const devices = this.#options.mediaDevices ?? globalThis.navigator?.mediaDevices;
+    if (!devices) {
+      throw new DotmError(
+        'media-unavailable',
+        'camera, microphone and screen need a secure page (https or localhost)',
+      );
+    }
+    return devices;
+  }
+
+  async #getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream> {
+    const devices = this.#mediaDevices();
+    try {
+      return await devices.getUserMedia(constraints);
+    } catch (error) {
+      throw mediaError(error, constraints.video ? 'the camera' : 'the microphone');
+    }
+  }
+
+  #rememberMessage(message: ChatMessage): boolean {
+    if (this.#seenMessageIds.has(message.messageId)) return false;
+    this.#seenMessageIds.add(message.messageId);
+    this.#chat.push(message);
+    return true;
+  }
+
+  #emitError(error: DotmError): void {
+    this.#logger.warn(error.message, { code: error.code });
+    this.emit('error', error);
+  }
+
+  /** Ends the membership locally; `forget` drops the rejoin ticket (left on purpose, or closed). */
+  async #teardown(forget: boolean): Promise<void> {
+    const channel = this.#channel;
+    this.#channel = undefined;
+    if (forget && this.#room) this.#rejoinStore.clear(this.#room);
+    clearTimeout(this.#orphanTimer);
+    const closing = this.#closeSessions();
+    for (const local of this.localStreams) local.stopTracks();
+    this.#remote.clear();
+    this.#camera = undefined;
+    this.#screen = undefined;
+    this.#orphans.clear();
+    this.#participants = new Map();
+    this.#self = undefined;
+    this.#ticket = undefined;
+    channel?.close();
+    this.#setConnectionState('disconnected');
+    await closing;
+  }
+
+  /** Closes (and DELETEs) every WHIP/WHEP session; idempotent, sessions ignore a second close. */
+  async #closeSessions(): Promise<void> {
+    const sessions = [...this.#remote.values(), ...this.localStreams].map((stream) =>
+      stream.session?.close(),
+    );
+    await Promise.allSettled(sessions);
+  }
+
+  #setConnectionState(state: ConnectionState): void {
+    if (this.#connectionState === state) return;
+    this.#connectionState = state;
+    this.emit('connectionState', state);
+  }
+}
+
+/** `${url}/ws` with http(s) turned into ws(s). */
+export function signallingUrl(base: string): string {
+  const url = new URL(base);
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  else if (url.protocol === 'http:') url.protocol = 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${SIGNALLING_PATH}`;
+  url.search = '';
+  url.hash = '';
+  return url.href;
+}
+
+function mediaError(error: unknown, what: string): DotmError {
+  if (error instanceof DotmError) return error;
+  const name = (error as { name?: unknown } | null)?.name;
+  const detail = error instanceof Error && error.message ? `: ${error.message}` : '';
+  switch (name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return new DotmError('media-permission-denied', `access to ${what} was denied${detail}`, {
+        cause: error,
+      });
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return new DotmError('media-device-not-found', `no device found for ${what}${detail}`, {
+        cause: error,
+      });
+    case 'NotReadableError':
+    case 'AbortError':
+      return new DotmError('media-device-busy', `${what} is in use or unavailable${detail}`, {
+        cause: error,
+      });
+    default:
+      return new DotmError('media-error', `cannot start ${what}${detail}`, { cause: error });
+  }
+}

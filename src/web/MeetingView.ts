@@ -1,0 +1,348 @@
+import {
+  type ConnectionState,
+  type DotmClient,
+  DotmError,
+  type LocalStream,
+  type RemoteStream,
+} from '../client/index.ts';
+import { ChatPanel } from './ChatPanel.ts';
+import { byId, type IconName, icon } from './dom.ts';
+import { describeError } from './errorText.ts';
+import { ParticipantList, type ParticipantRow } from './ParticipantList.ts';
+import type { Toaster } from './Toaster.ts';
+import { type TileModel, VideoGrid } from './VideoGrid.ts';
+
+export interface LeftInfo {
+  title: string;
+  detail: string;
+}
+
+export interface MeetingViewOptions {
+  client: DotmClient;
+  room: string;
+  name: string;
+  toaster: Toaster;
+  /** The meeting is over for this page: left, closed, or the connection could not be kept. */
+  onLeft: (info: LeftInfo) => void;
+}
+
+const BANNER_TEXT: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Connection lost. Reconnecting…',
+  disconnected: 'Disconnected',
+};
+
+/** The meeting screen: wires a DotmClient's events to the grid, the people list, chat and controls. */
+export class MeetingView {
+  readonly #options: MeetingViewOptions;
+  readonly #client: DotmClient;
+  readonly #grid: VideoGrid;
+  readonly #people: ParticipantList;
+  readonly #chat: ChatPanel;
+  readonly #banner = byId('connection-state');
+  readonly #micButton = byId<HTMLButtonElement>('toggle-mic');
+  readonly #cameraButton = byId<HTMLButtonElement>('toggle-camera');
+  readonly #screenButton = byId<HTMLButtonElement>('share-screen');
+  readonly #leaveButton = byId<HTMLButtonElement>('leave');
+  readonly #enableAudio = byId<HTMLButtonElement>('enable-audio');
+  readonly #copyLink = byId<HTMLButtonElement>('copy-link');
+  readonly #cleanups: (() => void)[] = [];
+  #leaving = false;
+  #closedReason: string | undefined;
+  #finished = false;
+
+  constructor(options: MeetingViewOptions) {
+    this.#options = options;
+    this.#client = options.client;
+    this.#grid = new VideoGrid(byId('video-grid'), () => {
+      this.#enableAudio.hidden = false;
+    });
+    this.#people = new ParticipantList(byId('participant-list'), byId('participant-count'));
+    this.#chat = new ChatPanel({
+      list: byId('chat-messages'),
+      form: byId<HTMLFormElement>('chat-form'),
+      input: byId<HTMLInputElement>('chat-input'),
+      send: (text) => this.#client.sendChat(text),
+      selfId: () => this.#client.self?.participantId,
+      onError: (error) => this.#toastError(error),
+    });
+    this.#wireClient();
+    this.#wireControls();
+  }
+
+  async start(): Promise<void> {
+    const { client, room, name } = this.#options;
+    byId('meeting').hidden = false;
+    byId('room-name').textContent = room;
+    document.title = `${room} · dotm`;
+    this.#grid.clear();
+    this.#showConnectionState(
+      client.connectionState === 'disconnected' ? 'connecting' : client.connectionState,
+    );
+    this.#updateControls();
+    try {
+      const result = await client.join(room, name);
+      this.#chat.reset(result.chat);
+    } catch (error) {
+      this.#finish({ title: 'Could not join the meeting', detail: describeError(error) });
+      return;
+    }
+    this.#renderAll();
+    try {
+      await client.publishCamera();
+    } catch (error) {
+      // Watching and chatting still work without a camera or microphone.
+      this.#toastError(error);
+    }
+    this.#updateControls();
+  }
+
+  /** Stops listening to the client; the DOM is left for the next view to reuse. */
+  dispose(): void {
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    this.#grid.clear();
+    this.#enableAudio.hidden = true;
+    byId('meeting').hidden = true;
+  }
+
+  async leave(): Promise<void> {
+    if (this.#leaving || this.#finished) return;
+    this.#leaving = true;
+    this.#leaveButton.disabled = true;
+    await this.#client.leave();
+    this.#finish({ title: 'You left the meeting', detail: `Room “${this.#options.room}”` });
+  }
+
+  #wireClient(): void {
+    const client = this.#client;
+    const refreshPeople = () => this.#renderParticipants();
+    this.#cleanups.push(
+      client.on('connectionState', (state) => {
+        this.#showConnectionState(state);
+        if (state !== 'disconnected' || this.#leaving) return;
+        this.#finish(
+          this.#closedReason !== undefined
+            ? { title: 'The meeting has ended', detail: this.#closedReason }
+            : { title: 'You were disconnected', detail: 'The connection to the meeting could not be kept.' },
+        );
+      }),
+      client.on('joined', () => this.#renderAll()),
+      client.on('participantJoined', (participant) => {
+        // Their stream may have arrived first, its tile labelled before the name was known.
+        for (const stream of client.streams) {
+          if (stream.participantId === participant.participantId && stream.mediaStream) {
+            this.#grid.upsert(this.#remoteTile(stream));
+          }
+        }
+        this.#renderParticipants();
+      }),
+      client.on('participantLeft', refreshPeople),
+      client.on('streamAdded', (stream) => {
+        this.#grid.upsert(this.#remoteTile(stream));
+        this.#renderParticipants();
+      }),
+      client.on('streamUpdated', (stream) => {
+        this.#grid.upsert(this.#remoteTile(stream));
+        this.#renderParticipants();
+      }),
+      client.on('streamRemoved', (stream) => {
+        this.#grid.remove(remoteKey(stream.streamId));
+        this.#renderParticipants();
+      }),
+      client.on('localStreamPublished', (stream) => this.#showLocal(stream)),
+      client.on('localStreamUpdated', (stream) => this.#showLocal(stream)),
+      client.on('localStreamUnpublished', (stream) => {
+        this.#grid.remove(localKey(stream));
+        this.#updateControls();
+        this.#renderParticipants();
+      }),
+      client.on('chat', (message) => this.#chat.add(message)),
+      client.on('roomClosed', (reason) => {
+        this.#closedReason = reason;
+      }),
+      client.on('error', (error) => this.#toastError(error)),
+    );
+  }
+
+  #wireControls(): void {
+    const listen = (element: HTMLElement, handler: () => void) => {
+      element.addEventListener('click', handler);
+      this.#cleanups.push(() => element.removeEventListener('click', handler));
+    };
+    listen(this.#micButton, () => {
+      this.#client
+        .setMicrophoneMuted(!this.#client.microphoneMuted)
+        .catch((error) => this.#toastError(error));
+      this.#updateControls();
+      this.#renderParticipants();
+    });
+    listen(this.#cameraButton, () => {
+      this.#cameraButton.disabled = true;
+      this.#client
+        .setCameraEnabled(!this.#client.cameraEnabled)
+        .catch((error) => this.#toastError(error))
+        .finally(() => {
+          this.#cameraButton.disabled = false;
+          this.#updateControls();
+          this.#renderParticipants();
+        });
+    });
+    listen(this.#screenButton, () => void this.#toggleScreen());
+    listen(this.#leaveButton, () => void this.leave());
+    listen(this.#enableAudio, () => {
+      this.#grid.unmuteAll();
+      this.#enableAudio.hidden = true;
+    });
+    listen(this.#copyLink, () => {
+      navigator.clipboard.writeText(location.href).then(
+        () => this.#options.toaster.show('Invite link copied.', 'info', 3_000),
+        () => this.#options.toaster.show(`Share this link: ${location.href}`, 'info'),
+      );
+    });
+  }
+
+  async #toggleScreen(): Promise<void> {
+    const client = this.#client;
+    this.#screenButton.disabled = true;
+    try {
+      if (client.screen) await client.unpublish(client.screen);
+      else await client.publishScreen();
+    } catch (error) {
+      if (error instanceof DotmError && error.code === 'media-permission-denied') {
+        this.#options.toaster.show('Screen sharing was cancelled.', 'info', 3_000);
+      } else {
+        this.#toastError(error);
+      }
+    } finally {
+      this.#screenButton.disabled = false;
+      this.#updateControls();
+      this.#renderParticipants();
+    }
+  }
+
+  #renderAll(): void {
+    const client = this.#client;
+    const remoteKeys = new Set(client.streams.map((stream) => remoteKey(stream.streamId)));
+    for (const stream of client.streams) {
+      if (stream.mediaStream) this.#grid.upsert(this.#remoteTile(stream));
+    }
+    // Tiles of streams that went away while the connection was down.
+    for (const key of this.#grid.keys()) {
+      if (key.startsWith('remote:') && !remoteKeys.has(key)) this.#grid.remove(key);
+    }
+    for (const stream of client.localStreams) this.#grid.upsert(this.#localTile(stream));
+    this.#renderParticipants();
+    this.#updateControls();
+  }
+
+  #showLocal(stream: LocalStream): void {
+    this.#grid.upsert(this.#localTile(stream));
+    this.#updateControls();
+    this.#renderParticipants();
+  }
+
+  #remoteTile(stream: RemoteStream): TileModel {
+    return {
+      key: remoteKey(stream.streamId),
+      streamId: stream.streamId,
+      participantId: stream.participantId,
+      kind: stream.kind,
+      name: this.#client.participant(stream.participantId)?.name ?? 'Guest',
+      local: false,
+      mediaStream: stream.mediaStream,
+      hasAudio: stream.info.hasAudio,
+      audioMuted: stream.audioMuted,
+      videoMuted: stream.videoMuted,
+      reconnecting: stream.state === 'reconnecting',
+    };
+  }
+
+  #localTile(stream: LocalStream): TileModel {
+    return {
+      key: localKey(stream),
+      streamId: stream.streamId,
+      participantId: this.#client.self?.participantId ?? '',
+      kind: stream.kind,
+      name: this.#client.self?.name ?? this.#options.name,
+      local: true,
+      mediaStream: stream.mediaStream,
+      hasAudio: stream.hasAudio,
+      audioMuted: stream.audioMuted,
+      videoMuted: stream.videoMuted || !stream.videoTrack,
+      reconnecting: stream.state === 'reconnecting',
+    };
+  }
+
+  #renderParticipants(): void {
+    const client = this.#client;
+    const selfId = client.self?.participantId;
+    const rows: ParticipantRow[] = client.participants.map((participant) => {
+      const isSelf = participant.participantId === selfId;
+      const streams = isSelf
+        ? []
+        : client.streams.filter((s) => s.participantId === participant.participantId);
+      const camera = isSelf ? client.camera : streams.find((s) => s.kind === 'camera');
+      const audioMuted = isSelf ? client.microphoneMuted : camera?.audioMuted;
+      const videoMuted = isSelf ? !client.cameraEnabled || client.cameraMuted : camera?.videoMuted;
+      return {
+        participantId: participant.participantId,
+        name: participant.name,
+        role: participant.role,
+        isSelf,
+        audioMuted: camera ? audioMuted : undefined,
+        videoMuted: camera ? videoMuted : undefined,
+        sharingScreen: isSelf ? client.screen !== undefined : streams.some((s) => s.kind === 'screen'),
+      };
+    });
+    rows.sort((a, b) => Number(b.isSelf) - Number(a.isSelf));
+    this.#people.render(rows);
+  }
+
+  #updateControls(): void {
+    const client = this.#client;
+    const micOn = !client.microphoneMuted;
+    setToggle(this.#micButton, micOn, micOn ? 'mic' : 'micOff', micOn ? 'Mute' : 'Unmute');
+    const cameraOn = client.cameraEnabled && (client.camera ? client.camera.hasVideo : true);
+    setToggle(
+      this.#cameraButton,
+      cameraOn,
+      cameraOn ? 'camera' : 'cameraOff',
+      cameraOn ? 'Stop video' : 'Start video',
+    );
+    const sharing = client.screen !== undefined;
+    setToggle(this.#screenButton, sharing, 'screen', sharing ? 'Stop sharing' : 'Share screen');
+    setToggle(this.#leaveButton, true, 'leave', 'Leave');
+  }
+
+  #showConnectionState(state: ConnectionState): void {
+    this.#banner.dataset.state = state;
+    this.#banner.textContent = BANNER_TEXT[state];
+  }
+
+  #toastError(error: unknown): void {
+    this.#options.toaster.show(describeError(error), 'error');
+  }
+
+  #finish(info: LeftInfo): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#options.onLeft(info);
+  }
+}
+
+function remoteKey(streamId: string): string {
+  return `remote:${streamId}`;
+}
+
+function localKey(stream: LocalStream): string {
+  return `local:${stream.kind}`;
+}
+
+function setToggle(button: HTMLButtonElement, on: boolean, iconName: IconName, label: string): void {
+  button.dataset.state = on ? 'on' : 'off';
+  button.setAttribute('aria-label', label);
+  button.querySelector('.control-icon')?.replaceChildren(icon(iconName));
+  const text = button.querySelector('.control-label');
+  if (text) text.textContent = label;
+}

@@ -1,0 +1,531 @@
+import assert from 'node:assert/strict';
+import { type TestContext, test } from 'node:test';
+import { DotmClient, type DotmClientEvents, signallingUrl } from '../../src/client/DotmClient.ts';
+import { DotmError } from '../../src/client/DotmError.ts';
+import type { StorageLike } from '../../src/client/RejoinStore.ts';
+import type { MediaStreamConstructor } from '../../src/client/WhepSession.ts';
+import { FakeController } from './fakes/FakeController.ts';
+import { FakeMediaDevices } from './fakes/FakeMediaDevices.ts';
+import { FakeMediaServer } from './fakes/FakeMediaServer.ts';
+import { FakeMediaStream } from './fakes/FakeMediaStream.ts';
+import type { FakeMediaStreamTrack } from './fakes/FakeMediaStreamTrack.ts';
+import { fakePeerConnectionClass } from './fakes/FakePeerConnection.ts';
+import { flush } from './fakes/flush.ts';
+
+class MemoryStorage implements StorageLike {
+  readonly items = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.items.set(key, value);
+  }
+  removeItem(key: string): void {
+    this.items.delete(key);
+  }
+}
+
+type Recorded = { [K in keyof DotmClientEvents]: [K, ...DotmClientEvents[K]] }[keyof DotmClientEvents];
+
+const EVENT_NAMES: (keyof DotmClientEvents)[] = [
+  'connectionState',
+  'joined',
+  'participantJoined',
+  'participantLeft',
+  'streamAdded',
+  'streamUpdated',
+  'streamRemoved',
+  'chat',
+  'localStreamPublished',
+  'localStreamUpdated',
+  'localStreamUnpublished',
+  'roomClosed',
+  'error',
+];
+
+function setUp(t: TestContext, storage = new MemoryStorage(), controller = new FakeController()) {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const media = new FakeMediaServer();
+  const { RTCPeerConnection, connections } = fakePeerConnectionClass();
+  const devices = new FakeMediaDevices();
+  const client = new DotmClient({
+    url: 'https://ctrl.test',
+    WebSocket: controller.WebSocket,
+    fetch: media.fetch,
+    RTCPeerConnection,
+    MediaStream: FakeMediaStream as unknown as MediaStreamConstructor,
+    mediaDevices: devices,
+    storage,
+    random: () => 0.5,
+    logger: { debug: () => {}, warn: () => {} },
+  });
+  const events: Recorded[] = [];
+  for (const name of EVENT_NAMES) {
+    client.on(name, (...args: unknown[]) => events.push([name, ...args] as Recorded));
+  }
+  const named = <K extends keyof DotmClientEvents>(name: K) =>
+    events.filter((event) => event[0] === name).map((event) => event.slice(1) as DotmClientEvents[K]);
+  t.after(() => client.leave());
+  return { client, controller, media, connections, devices, storage, events, named };
+}
+
+test('the socket URL is the controller URL plus /ws, http turned into ws', () => {
+  assert.equal(signallingUrl('https://ctrl.test'), 'wss://ctrl.test/ws');
+  assert.equal(signallingUrl('http://localhost:8080/'), 'ws://localhost:8080/ws');
+  assert.equal(signallingUrl('https://example.org/dotm'), 'wss://example.org/dotm/ws');
+});
+
+test('join subscribes to the streams already in the room and announces them with their MediaStream', async (t) => {
+  const { client, controller, media, storage, named } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  const aliceCamera = controller.addStream(alice.participantId);
+  const result = await client.join('standup', 'Bob');
+
+  assert.equal(controller.sockets[0].url, 'wss://ctrl.test/ws');
+  const [join] = controller.requestsOf('join');
+  assert.deepEqual(join, { id: join.id, type: 'join', room: 'standup', name: 'Bob' });
+  assert.equal(result.resumed, false);
+  assert.deepEqual(
+    client.participants.map((participant) => participant.name),
+    ['Alice', 'Bob'],
+  );
+  assert.deepEqual(JSON.parse(storage.getItem('dotm:rejoin:standup') ?? ''), result.rejoin);
+  assert.deepEqual(named('connectionState'), [['connecting'], ['connected']]);
+
+  await flush();
+  assert.deepEqual(
+    controller.requestsOf('subscribe').map((request) => request.streamId),
+    [aliceCamera.streamId],
+  );
+  assert.equal(media.requestsBy('POST')[0].url, `https://node-a.test/whep/${aliceCamera.streamId}`);
+  const [[added]] = named('streamAdded');
+  assert.equal(added.streamId, aliceCamera.streamId);
+  assert.ok(added.mediaStream instanceof FakeMediaStream);
+  assert.equal(added.mediaStream.getTracks().length, 2);
+  assert.deepEqual(client.streams, [added]);
+});
+
+test('never subscribes to its own streams, whatever announces them', async (t) => {
+  const storage = new MemoryStorage();
+  const controller = new FakeController();
+  // A reload: the controller still has this tab's participant and its camera stream.
+  const me = controller.addParticipant('Bob');
+  const myOldCamera = controller.addStream(me.participantId);
+  controller.tickets.set(me.participantId, { participantId: me.participantId, secret: 'secret' });
+  storage.setItem(
+    'dotm:rejoin:standup',
+    JSON.stringify({ participantId: me.participantId, secret: 'secret' }),
+  );
+  const alice = controller.addParticipant('Alice');
+  const aliceCamera = controller.addStream(alice.participantId);
+  const { client } = setUp(t, storage, controller);
+
+  const result = await client.join('standup', 'Bob');
+  assert.equal(result.resumed, true);
+  assert.equal(client.self?.participantId, me.participantId);
+  await flush();
+
+  const camera = await client.publishCamera();
+  controller.send({ type: 'streamAdded', stream: controller.streams.get(camera.streamId) ?? assert.fail() });
+  controller.send({ type: 'streamUpdated', stream: { ...myOldCamera, audioMuted: true } });
+  const carol = controller.addParticipant('Carol');
+  const carolCamera = controller.addStream(carol.participantId);
+  controller.send({ type: 'streamAdded', stream: carolCamera });
+  await flush();
+
+  assert.deepEqual(
+    controller.requestsOf('subscribe').map((request) => request.streamId),
+    [aliceCamera.streamId, carolCamera.streamId],
+  );
+  assert.deepEqual(client.streams.map((stream) => stream.participantId).sort(), [
+    alice.participantId,
+    carol.participantId,
+  ]);
+});
+
+test('after a reload publishCamera takes over the stream the controller kept (same streamId)', async (t) => {
+  const storage = new MemoryStorage();
+  const controller = new FakeController();
+  const me = controller.addParticipant('Bob');
+  const myOldCamera = controller.addStream(me.participantId);
+  const myOldScreen = controller.addStream(me.participantId, 'screen');
+  controller.tickets.set(me.participantId, { participantId: me.participantId, secret: 'secret' });
+  storage.setItem(
+    'dotm:rejoin:standup',
+    JSON.stringify({ participantId: me.participantId, secret: 'secret' }),
+  );
+  const { client, media } = setUp(t, storage, controller);
+
+  await client.join('standup', 'Bob');
+  await flush();
+  assert.deepEqual(
+    controller.requestsOf('unpublish').map((request) => request.streamId),
+    [myOldScreen.streamId],
+    'a screen share cannot come back by itself',
+  );
+  const camera = await client.publishCamera();
+  assert.equal(camera.streamId, myOldCamera.streamId);
+  assert.deepEqual(
+    controller.requestsOf('republish').map((request) => request.streamId),
+    [myOldCamera.streamId],
+  );
+  assert.equal(controller.requestsOf('publish').length, 0);
+  assert.equal(media.requestsBy('POST')[0].url, `https://node-a.test/whip/${myOldCamera.streamId}`);
+});
+
+test('an own stream nobody takes over after a reload is unpublished after 10 s', async (t) => {
+  const storage = new MemoryStorage();
+  const controller = new FakeController();
+  const me = controller.addParticipant('Bob');
+  const myOldCamera = controller.addStream(me.participantId);
+  controller.tickets.set(me.participantId, { participantId: me.participantId, secret: 'secret' });
+  storage.setItem(
+    'dotm:rejoin:standup',
+    JSON.stringify({ participantId: me.participantId, secret: 'secret' }),
+  );
+  const { client } = setUp(t, storage, controller);
+  await client.join('standup', 'Bob');
+  t.mock.timers.tick(9_999);
+  await flush();
+  assert.equal(controller.requestsOf('unpublish').length, 0);
+  t.mock.timers.tick(1);
+  await flush();
+  assert.deepEqual(
+    controller.requestsOf('unpublish').map((request) => request.streamId),
+    [myOldCamera.streamId],
+  );
+});
+
+test('a dropped socket reconnects, rejoins with the ticket and reconciles streams', async (t) => {
+  const { client, controller, media, named } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  controller.addStream(alice.participantId);
+  const aliceScreen = controller.addStream(alice.participantId, 'screen');
+  const first = await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  await flush();
+  const publishedAs = camera.streamId;
+
+  // While the socket is down: Alice stops sharing, Carol arrives and publishes, and our camera
+  // stream got lost on the controller side.
+  controller.streams.delete(aliceScreen.streamId);
+  const carol = controller.addParticipant('Carol');
+  const carolCamera = controller.addStream(carol.participantId);
+  controller.streams.delete(publishedAs);
+  controller.socket.drop();
+  assert.equal(client.connectionState, 'reconnecting');
+
+  t.mock.timers.tick(499);
+  assert.equal(controller.sockets.length, 1);
+  t.mock.timers.tick(1);
+  await flush();
+  assert.equal(controller.sockets.length, 2);
+  const rejoin = controller.requestsOf('join')[1];
+  assert.deepEqual(rejoin.rejoin, first.rejoin);
+  assert.equal(client.connectionState, 'connected');
+
+  assert.deepEqual(
+    named('streamRemoved').map(([stream]) => stream.streamId),
+    [aliceScreen.streamId],
+  );
+  // The controller closed that OTM with the stream: the subscription ends without a DELETE.
+  assert.equal(named('streamRemoved')[0][0].state, 'closed');
+  assert.equal(media.requestsBy('DELETE').filter((request) => request.url.includes('/whep/')).length, 0);
+  assert.deepEqual(
+    named('participantJoined').map(([participant]) => participant.name),
+    ['Carol'],
+  );
+  assert.ok(named('streamAdded').some(([stream]) => stream.streamId === carolCamera.streamId));
+
+  assert.equal(controller.requestsOf('publish').length, 2, 'the lost camera is published anew');
+  assert.notEqual(camera.streamId, publishedAs);
+  assert.equal(client.camera, camera);
+  assert.equal(named('localStreamPublished').length, 2);
+  assert.ok(
+    media.requestsBy('POST').some((request) => request.url === `https://node-a.test/whip/${camera.streamId}`),
+  );
+  assert.deepEqual(named('connectionState').slice(-2), [['reconnecting'], ['connected']]);
+});
+
+test('an own stream missing from the rejoin list but still known is kept, not published twice', async (t) => {
+  const { client, controller, media } = setUp(t);
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  const streamId = camera.streamId;
+  const info = controller.streams.get(streamId) ?? assert.fail();
+  // Between two publisher connections (e.g. just moved) a stream is not live, so not listed.
+  controller.streams.delete(streamId);
+  controller.handlers.republish = (request) => {
+    controller.streams.set(streamId, info);
+    return controller.grant(String(request.streamId), 'whip');
+  };
+  controller.socket.drop();
+  t.mock.timers.tick(500);
+  await flush();
+  assert.deepEqual(
+    controller.requestsOf('republish').map((request) => request.streamId),
+    [streamId],
+  );
+  assert.equal(controller.requestsOf('publish').length, 1, 'no second camera stream');
+  assert.equal(camera.streamId, streamId);
+  assert.equal(media.requestsBy('POST').length, 2, 'the session was not connected yet: it started over');
+});
+
+test('back after the grace period: a new participant, own streams published anew, never subscribed to', async (t) => {
+  const { client, controller, named } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  const oldSelf = client.self?.participantId ?? assert.fail();
+  const oldStreamId = camera.streamId;
+
+  // The controller let the old participant go, but its stream lingers a moment longer.
+  controller.participants.delete(oldSelf);
+  controller.socket.drop();
+  t.mock.timers.tick(500);
+  await flush();
+
+  const newSelf = client.self?.participantId;
+  assert.ok(newSelf && newSelf !== oldSelf);
+  assert.equal(named('joined').at(-1)?.[0].resumed, false);
+  assert.deepEqual(
+    client.participants.map((p) => p.participantId).sort(),
+    [alice.participantId, newSelf].sort(),
+  );
+  assert.deepEqual(named('participantLeft'), [], 'our former self is not someone who left');
+  assert.equal(controller.requestsOf('subscribe').length, 0, 'the lingering old stream is ours, not news');
+  assert.notEqual(camera.streamId, oldStreamId);
+  assert.equal(controller.streams.get(camera.streamId)?.participantId, newSelf);
+
+  const lingering = controller.streams.get(oldStreamId) ?? assert.fail();
+  controller.send({ type: 'streamAdded', stream: lingering });
+  await flush();
+  assert.equal(controller.requestsOf('subscribe').length, 0);
+});
+
+test('a moved stream is subscribed again and its new MediaStream announced', async (t) => {
+  const { client, controller, media, named } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  const aliceCamera = controller.addStream(alice.participantId);
+  await client.join('standup', 'Bob');
+  await flush();
+  const [[remote]] = named('streamAdded');
+  const before = remote.mediaStream;
+
+  aliceCamera.nodeId = 'node-b';
+  controller.send({ type: 'streamMoved', stream: aliceCamera });
+  await flush();
+  assert.equal(controller.requestsOf('subscribe').length, 2);
+  assert.equal(media.requestsBy('POST').at(-1)?.url, `https://node-b.test/whep/${aliceCamera.streamId}`);
+  const updates = named('streamUpdated');
+  assert.equal(updates.length, 1);
+  assert.equal(updates[0][0], remote);
+  assert.equal(updates[0][1], true);
+  assert.notEqual(remote.mediaStream, before);
+  assert.equal(named('streamAdded').length, 1);
+});
+
+test('when its own stream moves, the owner republishes the same tracks', async (t) => {
+  const { client, controller, media, connections } = setUp(t);
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  const info = controller.streams.get(camera.streamId) ?? assert.fail();
+  info.nodeId = 'node-b';
+  controller.send({ type: 'streamMoved', stream: info });
+  await flush();
+  assert.deepEqual(
+    controller.requestsOf('republish').map((request) => request.streamId),
+    [camera.streamId],
+  );
+  assert.equal(media.requestsBy('POST').at(-1)?.url, `https://node-b.test/whip/${camera.streamId}`);
+  const latest = connections.at(-1) ?? assert.fail();
+  assert.deepEqual(
+    latest.transceivers.map((transceiver) => transceiver.sender.track),
+    [camera.audioTrack, camera.videoTrack],
+  );
+});
+
+test('muting toggles the track and tells the others through mediaState', async (t) => {
+  const { client, controller } = setUp(t);
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  await client.setMicrophoneMuted(true);
+  assert.equal(camera.audioTrack?.enabled, false);
+  assert.equal(camera.videoTrack?.enabled, true);
+  await client.setCameraMuted(true);
+  assert.equal(camera.videoTrack?.enabled, false);
+  assert.deepEqual(
+    controller.requestsOf('mediaState').map(({ streamId, audioMuted, videoMuted }) => ({
+      streamId,
+      audioMuted,
+      videoMuted,
+    })),
+    [
+      { streamId: camera.streamId, audioMuted: true, videoMuted: false },
+      { streamId: camera.streamId, audioMuted: true, videoMuted: true },
+    ],
+  );
+});
+
+test('a microphone muted before publishing starts muted', async (t) => {
+  const { client, controller } = setUp(t);
+  await client.join('standup', 'Bob');
+  await client.setMicrophoneMuted(true);
+  const camera = await client.publishCamera();
+  assert.equal(camera.audioTrack?.enabled, false);
+  await flush();
+  assert.equal(controller.requestsOf('mediaState')[0]?.audioMuted, true);
+});
+
+test('switching the camera off releases it; on again captures anew and replaces the track', async (t) => {
+  const { client, controller, devices, connections } = setUp(t);
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  const firstTrack = camera.videoTrack as unknown as FakeMediaStreamTrack;
+  const pc = connections[0];
+
+  await client.setCameraEnabled(false);
+  assert.equal(firstTrack.stopped, true);
+  assert.equal(pc.transceivers[1].sender.track, null);
+  assert.equal(camera.videoTrack, null);
+  assert.equal(camera.videoMuted, true);
+  assert.equal(controller.requestsOf('mediaState').at(-1)?.videoMuted, true);
+
+  await client.setCameraEnabled(true);
+  assert.deepEqual(devices.userMediaCalls.at(-1)?.audio, undefined);
+  assert.ok(devices.userMediaCalls.at(-1)?.video);
+  const secondTrack = camera.videoTrack as unknown as FakeMediaStreamTrack;
+  assert.notEqual(secondTrack, firstTrack);
+  assert.equal(pc.transceivers[1].sender.track, secondTrack);
+  assert.equal(camera.videoMuted, false);
+  assert.equal(controller.requestsOf('mediaState').at(-1)?.videoMuted, false);
+  assert.equal(controller.requestsOf('publish').length, 1, 'no new publication');
+});
+
+test('a shared screen is a second, video-only stream that ends with the browser', async (t) => {
+  const { client, controller, connections, named } = setUp(t);
+  await client.join('standup', 'Bob');
+  const screen = await client.publishScreen();
+  assert.equal(screen.kind, 'screen');
+  assert.deepEqual(controller.requestsOf('publish')[0], {
+    id: controller.requestsOf('publish')[0].id,
+    type: 'publish',
+    kind: 'screen',
+    audio: false,
+    video: true,
+  });
+  assert.deepEqual(
+    connections[0].transceivers.map((transceiver) => transceiver.kind),
+    ['video'],
+  );
+  (screen.videoTrack as unknown as FakeMediaStreamTrack).endByBrowser();
+  await flush();
+  assert.deepEqual(
+    controller.requestsOf('unpublish').map((request) => request.streamId),
+    [screen.streamId],
+  );
+  assert.equal(client.screen, undefined);
+  assert.deepEqual(named('localStreamUnpublished'), [[screen]]);
+});
+
+test('a refused publication rejects with the controller code and releases the devices', async (t) => {
+  const { client, controller, devices } = setUp(t);
+  controller.handlers.publish = () => {
+    throw new DotmError('cluster-full', 'no media node can take another stream');
+  };
+  await client.join('standup', 'Bob');
+  await assert.rejects(client.publishCamera(), (error: unknown) => {
+    return error instanceof DotmError && error.code === 'cluster-full';
+  });
+  assert.ok(devices.tracks.length > 0);
+  assert.ok(devices.tracks.every((track) => track.stopped));
+  assert.equal(client.camera, undefined);
+});
+
+test('chat messages are announced once even when the controller echoes them', async (t) => {
+  const { client, controller, named } = setUp(t);
+  await client.join('standup', 'Bob');
+  const sent = await client.sendChat('  hello  ');
+  assert.equal(controller.requestsOf('chat')[0].text, 'hello');
+  controller.send({ type: 'chat', message: sent });
+  controller.send({
+    type: 'chat',
+    message: { messageId: 'other', participantId: 'p9', name: 'Alice', text: 'hi', sentAt: 2 },
+  });
+  assert.deepEqual(
+    named('chat').map(([message]) => message.text),
+    ['hello', 'hi'],
+  );
+  assert.deepEqual(
+    client.chatHistory.map((message) => message.messageId),
+    [sent.messageId, 'other'],
+  );
+});
+
+test('a participant leaving takes their streams along', async (t) => {
+  const { client, controller, named } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  const aliceCamera = controller.addStream(alice.participantId);
+  await client.join('standup', 'Bob');
+  await flush();
+  controller.send({ type: 'participantLeft', participantId: alice.participantId, reason: 'timeout' });
+  assert.deepEqual(
+    named('streamRemoved').map(([stream]) => stream.streamId),
+    [aliceCamera.streamId],
+  );
+  assert.equal(named('participantLeft')[0][0], alice.participantId);
+  assert.equal(named('participantLeft')[0][1], 'timeout');
+  assert.deepEqual(client.streams, []);
+});
+
+test('roomClosed leaves and is announced', async (t) => {
+  const { client, controller, media, storage, named } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  controller.addStream(alice.participantId);
+  await client.join('standup', 'Bob');
+  await client.publishCamera();
+  await flush();
+  controller.send({ type: 'roomClosed', reason: 'moderator ended the meeting' });
+  await flush();
+  assert.deepEqual(named('roomClosed'), [['moderator ended the meeting']]);
+  assert.equal(client.connectionState, 'disconnected');
+  assert.equal(media.requestsBy('DELETE').length, 2);
+  assert.equal(storage.getItem('dotm:rejoin:standup'), null);
+  assert.equal(controller.socket.closed, true);
+});
+
+test('leave DELETEs every resource, tells the controller and releases the devices', async (t) => {
+  const { client, controller, media, devices, storage } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  controller.addStream(alice.participantId);
+  await client.join('standup', 'Bob');
+  await client.publishCamera();
+  await flush();
+  let deletesBeforeLeave = -1;
+  controller.handlers.leave = () => {
+    deletesBeforeLeave = media.requestsBy('DELETE').length;
+    return {};
+  };
+  await client.leave();
+  assert.equal(controller.requestsOf('leave').length, 1);
+  assert.equal(deletesBeforeLeave, 2, 'resources go before the membership');
+  assert.equal(media.requestsBy('DELETE').length, 2);
+  assert.ok(devices.tracks.every((track) => track.stopped));
+  assert.equal(storage.getItem('dotm:rejoin:standup'), null);
+  assert.equal(client.connectionState, 'disconnected');
+  assert.deepEqual(client.participants, []);
+});
+
+test("the room's reaction to leaving (our streams removed) is not reported as news", async (t) => {
+  const { client, controller, media, named } = setUp(t);
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  media.override = (request) => {
+    // The node tells the controller, which removes the stream while we are still leaving.
+    if (request.method === 'DELETE') controller.send({ type: 'streamRemoved', streamId: camera.streamId });
+    return undefined;
+  };
+  await client.leave();
+  assert.deepEqual(named('error'), []);
+  assert.deepEqual(named('localStreamUnpublished'), []);
+});
