@@ -2,22 +2,23 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PublishResponse, RoomView, SubscribeResponse } from '../../src/protocol/httpApi.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
-import { api, processAlive, startTestCluster, waitFor } from '../support/startTestCluster.ts';
-import { createWeriftPeer, MediaStreamTrack, negotiate, startSyntheticMedia } from '../support/weriftPeer.ts';
+import { api, startTestCluster, stopTestCluster, waitFor } from '../support/startTestCluster.ts';
+import {
+  createWeriftPeer,
+  endSession,
+  MediaStreamTrack,
+  negotiate,
+  startSyntheticMedia,
+} from '../support/weriftPeer.ts';
 
 describe('WHIP publish → WHEP subscribe through controller and nodes (werift peers)', () => {
   let cluster: EmbeddedCluster;
-  let workerPids: number[] = [];
 
   before(async () => {
     cluster = await startTestCluster();
-    workerPids = cluster.nodes.flatMap((n) => n.workerPids);
   });
 
-  after(async () => {
-    await cluster.close();
-    for (const pid of workerPids) assert.equal(processAlive(pid), false, `worker ${pid} left running`);
-  });
+  after(() => stopTestCluster(cluster));
 
   it('forwards a published stream to two WHEP viewers with identical payloads', async () => {
     const published = await api<PublishResponse>(cluster, 'POST', '/api/v1/publish', {
@@ -30,7 +31,7 @@ describe('WHIP publish → WHEP subscribe through controller and nodes (werift p
     const audio = new MediaStreamTrack({ kind: 'audio' });
     publisher.addTransceiver(audio, { direction: 'sendonly' });
     publisher.addTransceiver(video, { direction: 'sendonly' });
-    await negotiate(publisher, published.body.whipUrl, published.body.token);
+    const publisherResource = await negotiate(publisher, published.body.whipUrl, published.body.token);
     await waitFor('publisher connected', () => publisher.connectionState === 'connected' || undefined);
     const media = startSyntheticMedia(video, audio);
 
@@ -60,8 +61,8 @@ describe('WHIP publish → WHEP subscribe through controller and nodes (werift p
             } else received.audio++;
           });
         });
-        await negotiate(pc, grant.body.whepUrl, grant.body.token);
-        return { pc, received };
+        const resource = await negotiate(pc, grant.body.whepUrl, grant.body.token);
+        return { pc, received, resource, token: grant.body.token };
       }),
     );
     await waitFor(
@@ -72,6 +73,7 @@ describe('WHIP publish → WHEP subscribe through controller and nodes (werift p
     for (const viewer of viewers) assert.ok(viewer.received.payloadOk, 'payload bytes changed in forwarding');
 
     media.stop();
-    await Promise.all([publisher.close(), ...viewers.map((v) => v.pc.close())]);
+    await Promise.all(viewers.map((v) => endSession(v.pc, v.resource, v.token)));
+    await endSession(publisher, publisherResource, published.body.token);
   });
 });

@@ -4,6 +4,8 @@ import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, 
 export function createWeriftPeer(): RTCPeerConnection {
   return new RTCPeerConnection({
     iceServers: [],
+    // One transport for audio and video, as browsers do; without it werift keeps a socket per m-line.
+    bundlePolicy: 'max-bundle',
     iceAdditionalHostAddresses: ['127.0.0.1'],
     iceUseIpv6: false,
     codecs: {
@@ -32,6 +34,20 @@ export async function negotiate(pc: RTCPeerConnection, url: string, token: strin
   if (response.status !== 201) throw new Error(`negotiation failed: ${response.status} ${answer}`);
   await pc.setRemoteDescription({ type: 'answer', sdp: answer });
   return new URL(response.headers.get('location')!, url).toString();
+}
+
+/**
+ * Ends a WHIP/WHEP session the way the specs ask clients to: DELETE the resource, then close the
+ * peer (werift's close sends no DTLS close_notify, so without the DELETE the node would only
+ * notice at the consent timeout).
+ */
+export async function endSession(pc: RTCPeerConnection, resourceUrl: string, token: string): Promise<void> {
+  const response = await fetch(resourceUrl, {
+    method: 'DELETE',
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  await response.body?.cancel();
+  await pc.close();
 }
 
 /** A werift publisher sending synthetic VP8 (a keyframe every 30 frames) and Opus packets. */
