@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+import type { ClusterState } from '../ClusterState.ts';
+import type { NodeReport } from '../NodeReport.ts';
+import { openRedis, type RedisConnectionOptions } from './redisConnection.ts';
+
+/**
+ * ClusterState over Redis for several machines. Each node's report is a key with the TTL of a
+ * heartbeat, so a crashed node disappears on its own, and an index set lets controllers list
+ * nodes without SCAN. Index members whose key expired are pruned when read.
+ */
+export class RedisClusterState implements ClusterState {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(options: RedisConnectionOptions) {
+    this.#redis = openRedis(options.url, 'dotm-cluster-state');
+    this.#prefix = options.keyPrefix;
+  }
+
+  async putNode(report: NodeReport, ttlMs: number): Promise<void> {
+    await this.#redis
+      .multi()
+      .set(this.#nodeKey(report.nodeId), JSON.stringify(report), 'PX', ttlMs)
+      .sadd(this.#indexKey(), report.nodeId)
+      .exec();
+  }
+
+  async removeNode(nodeId: string): Promise<void> {
+    await this.#redis.multi().del(this.#nodeKey(nodeId)).srem(this.#indexKey(), nodeId).exec();
+  }
+
+  async listNodes(): Promise<NodeReport[]> {
+    const ids = await this.#redis.smembers(this.#indexKey());
+    if (ids.length === 0) return [];
+    const values = await this.#redis.mget(ids.map((id) => this.#nodeKey(id)));
+    const live: NodeReport[] = [];
+    const expired: string[] = [];
+    values.forEach((value, i) => {
+      if (value === null) expired.push(ids[i]!);
+      else live.push(JSON.parse(value) as NodeReport);
+    });
+    if (expired.length > 0) await this.#redis.srem(this.#indexKey(), ...expired);
+    return live;
+  }
+
+  async close(): Promise<void> {
+    await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  #nodeKey(nodeId: string): string {
+    return `${this.#prefix}node:${nodeId}`;
+  }
+
+  #indexKey(): string {
+    return `${this.#prefix}nodes`;
+  }
+}
