@@ -10,6 +10,7 @@ import { ConfigError } from '../src/config/ConfigError.ts';
 import type { DeepPartial, DotmConfig } from '../src/config/DotmConfig.ts';
 import { loadConfig } from '../src/config/loadConfig.ts';
 import { Logger } from '../src/log/Logger.ts';
+import { startClusterController, startClusterNode } from '../src/start/clusterMode.ts';
 import { EmbeddedCluster } from '../src/start/EmbeddedCluster.ts';
 
 const HELP: Record<string, string> = {
@@ -40,10 +41,61 @@ Options:
   -h, --help         this help`,
   controller: `Usage: dotm controller [options]
 
-Cluster mode (Redis-backed state) is not available in this version; use "dotm start".`,
+Runs one controller of a multi-machine cluster. Needs a Redis server shared by every controller
+and node, the cluster secret in the environment, and at least one API key:
+
+  DOTM_CLUSTER_STATE=redis DOTM_CLUSTER_SECRET=<long random> DOTM_CONTROLLER_API_KEYS=<key> \\
+    dotm controller --redis-url redis://10.0.0.5:6379 --port 8080
+
+Options:
+  --config <file>      JSON configuration file (shape of src/config/reference.ts)
+  --redis-url <url>    redis://[:password@]host:port[/db] (cluster.redisUrl)
+  --port <n>           HTTP port for the meeting page, API and signalling (default 8080)
+  --listen-host <ip>   address the HTTP server binds to (default 0.0.0.0)
+  --public-url <url>   how clients reach this controller (default http://localhost:<port>)
+  --log-level <l>      debug | info | warn | error (default info)
+  --log-format <f>     pretty | json (default pretty)
+  -h, --help           this help`,
   node: `Usage: dotm node [options]
 
-Cluster mode (Redis-backed state) is not available in this version; use "dotm start".`,
+Runs one media node of a multi-machine cluster: it registers itself in Redis, heartbeats its load
+and hosts the OTMs the controllers place on it.
+
+  DOTM_CLUSTER_STATE=redis DOTM_CLUSTER_SECRET=<the same secret> \\
+    dotm node --redis-url redis://10.0.0.5:6379 --node-id media-1 --announced-ip 203.0.113.7
+
+Options:
+  --config <file>        JSON configuration file (shape of src/config/reference.ts)
+  --redis-url <url>      redis://[:password@]host:port[/db] (cluster.redisUrl)
+  --node-id <id>         unique in the cluster (default <hostname>-<port>)
+  --region <name>        where the node is; placement prefers the publisher's region
+  --port <n>             HTTP port of the WHIP/WHEP endpoints (default: a free one)
+  --listen-host <ip>     address the HTTP server binds to (default 0.0.0.0)
+  --public-url <url>     how clients reach this node's HTTP endpoints
+  --workers <n>          media worker processes (default: one per core)
+  --announced-ip <ip>    address put in ICE candidates (default: the RTC listen IP)
+  --rtc-listen-ip <ip>   address the media sockets bind to (default 127.0.0.1)
+  --log-level <l>        debug | info | warn | error (default info)
+  --log-format <f>       pretty | json (default pretty)
+  -h, --help             this help`,
+};
+
+const COMMON_FLAGS = ['log-level', 'log-format'];
+const ALLOWED_FLAGS: Record<string, string[]> = {
+  start: [...COMMON_FLAGS, 'port', 'nodes', 'workers', 'announced-ip', 'rtc-listen-ip'],
+  controller: [...COMMON_FLAGS, 'port', 'redis-url', 'listen-host', 'public-url'],
+  node: [
+    ...COMMON_FLAGS,
+    'port',
+    'redis-url',
+    'node-id',
+    'region',
+    'listen-host',
+    'public-url',
+    'workers',
+    'announced-ip',
+    'rtc-listen-ip',
+  ],
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -67,13 +119,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP[command]}\n`);
     return 0;
   }
-  if (command !== 'start') {
-    process.stderr.write(`${HELP[command]}\n`);
-    return 2;
-  }
   let config: DotmConfig;
   try {
-    config = loadConfig({ file: parsed.values.config, overrides: overridesFrom(parsed.values) });
+    config = loadConfig({ file: parsed.values.config, overrides: overridesFrom(command, parsed.values) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`dotm: configuration error: ${error.message}\n`);
@@ -82,6 +130,8 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const log = new Logger({ level: config.log.level, format: config.log.format }, {});
+  if (command === 'controller') return runUntilSignal(log, await startClusterController(config, log));
+  if (command === 'node') return runUntilSignal(log, await startClusterNode(config, log));
   const cluster = await EmbeddedCluster.start(config, log);
   const url = cluster.controller.url;
   process.stdout.write(
@@ -97,13 +147,17 @@ async function main(argv: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
+  return runUntilSignal(log, cluster);
+}
+
+async function runUntilSignal(log: Logger, running: { close(): Promise<void> }): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   log.info('shutting down');
-  await cluster.close();
+  await running.close();
   return 0;
 }
 
@@ -120,12 +174,20 @@ function parseCommandArgs(args: string[]) {
       'rtc-listen-ip': { type: 'string' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
+      'redis-url': { type: 'string' },
+      'node-id': { type: 'string' },
+      region: { type: 'string' },
+      'listen-host': { type: 'string' },
+      'public-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
 }
 
-function overridesFrom(values: ReturnType<typeof parseCommandArgs>['values']): DeepPartial<DotmConfig> {
+function overridesFrom(
+  command: string,
+  values: ReturnType<typeof parseCommandArgs>['values'],
+): DeepPartial<DotmConfig> {
   const number = (flag: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     const n = Number(value);
@@ -138,7 +200,18 @@ function overridesFrom(values: ReturnType<typeof parseCommandArgs>['values']): D
     if (value === undefined) return;
     overrides[section] = { ...(overrides[section] as object), [key]: value } as never;
   };
-  set('controller', 'port', number('port', values.port));
+  const role = command === 'node' ? 'node' : 'controller';
+  const allowed = ALLOWED_FLAGS[command] ?? [];
+  for (const [flag, value] of Object.entries(values)) {
+    if (value !== undefined && flag !== 'help' && flag !== 'config' && !allowed.includes(flag))
+      throw new ConfigError(`--${flag} is not an option of "dotm ${command}" (see --help)`);
+  }
+  set(role, 'port', number('port', values.port));
+  set(role, 'listenHost', values['listen-host']);
+  set(role, 'publicUrl', values['public-url']);
+  set('cluster', 'redisUrl', values['redis-url']);
+  set('node', 'id', values['node-id']);
+  set('node', 'region', values.region);
   set('start', 'nodes', number('nodes', values.nodes));
   set('node', 'workers', number('workers', values.workers));
   set('node', 'rtcAnnouncedIp', values['announced-ip']);

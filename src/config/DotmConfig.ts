@@ -14,6 +14,7 @@ export interface ClusterConfig {
   secret: string;
   state: 'memory' | 'redis';
   redisUrl: string;
+  redisKeyPrefix: string;
   nodeTimeoutMs: number;
 }
 
@@ -44,7 +45,6 @@ export interface NodeConfig {
   heartbeatMs: number;
   maxPacketsPerSecond: number;
   maxSubscribers: number;
-  controllerUrl: string;
 }
 
 export interface MediaConfig {

@@ -23,8 +23,10 @@ export const referenceConfig: DotmConfig = {
     secret: '',
     /** 'memory' (one process, `dotm start`) or 'redis' (several machines). */
     state: 'memory',
-    /** Used when state is 'redis'. */
+    /** Used when state is 'redis': redis://[:password@]host:port[/db]. */
     redisUrl: 'redis://127.0.0.1:6379',
+    /** Prefix of every Redis key and channel, so several clusters can share one Redis. */
+    redisKeyPrefix: 'dotm:',
     /** A node that has not reported for this long is dead: its OTMs are placed again elsewhere. */
     nodeTimeoutMs: 3000,
   },
@@ -78,8 +80,6 @@ export const referenceConfig: DotmConfig = {
      */
     maxPacketsPerSecond: 0,
     maxSubscribers: 0,
-    /** Cluster mode: the controller URL the node registers with (unused by `dotm start`). */
-    controllerUrl: '',
   },
   media: {
     /** Packets kept per source SSRC to answer NACKs: 2048 ≈ 5 s of a 3 Mbit/s camera. */

@@ -7,6 +7,7 @@ import type { DotmConfig } from '../config/DotmConfig.ts';
 import { Controller } from '../controller/Controller.ts';
 import type { Logger } from '../log/Logger.ts';
 import { NodeAgent } from '../node/NodeAgent.ts';
+import { mediaTokenSecret } from './clusterConnections.ts';
 
 /**
  * `dotm start`: a controller and `start.nodes` media nodes in one process, sharing in-memory
@@ -37,7 +38,7 @@ export class EmbeddedCluster {
   static async start(config: DotmConfig, log: Logger): Promise<EmbeddedCluster> {
     const secret = config.cluster.secret || randomBytes(24).toString('base64url');
     const effective: DotmConfig = { ...config, cluster: { ...config.cluster, secret } };
-    const tokenSecret = config.controller.tokenSecret || `${secret}:media`;
+    const tokenSecret = mediaTokenSecret(config, secret);
     const apiKey = config.controller.apiKeys[0] ?? randomBytes(18).toString('base64url');
     const apiKeys = config.controller.apiKeys.length > 0 ? config.controller.apiKeys : [apiKey];
     const clusterState = new MemoryClusterState();
