@@ -1,0 +1,121 @@
+import { AttendanceRepository } from '../db/AttendanceRepository.ts';
+import type { Database } from '../db/Database.ts';
+import { type MeetingEndReason, type MeetingRecord, MeetingRepository } from '../db/MeetingRepository.ts';
+import type { Logger } from '../log/Logger.ts';
+import type { Role } from '../protocol/roomSignalling.ts';
+import type { LiveRoom, MeetingRuntime } from './MeetingRuntime.ts';
+
+export interface MeetingLifecycleOptions {
+  db: Database;
+  runtime: MeetingRuntime;
+  log: Logger;
+  /** A meeting everyone left ends after this long (BBB: meetingExpireWhenLastUserLeftInMinutes = 1). */
+  emptyGraceMs?: number;
+  /** A meeting nobody joined ends after this long (BBB: meetingExpireIfNoUserJoinedInMinutes = 5). */
+  unjoinedExpiryMs?: number;
+}
+
+export interface Arrival {
+  participantId: string;
+  /** The portal's userID from the join token; the participant id for people who came another way. */
+  userId: string;
+  fullName: string;
+  role: Role;
+}
+
+export interface EndedMeeting {
+  meetingId: string;
+  room: string;
+  reason: MeetingEndReason;
+}
+
+/**
+ * Keeps the meeting history true to what happens in the rooms: the room side reports arrivals and
+ * departures, and a periodic sweep ends meetings that emptied, that nobody joined, or whose duration
+ * ran out. Rooms that no portal created are not meetings and are ignored.
+ */
+export class MeetingLifecycle {
+  readonly #meetings: MeetingRepository;
+  readonly #attendance: AttendanceRepository;
+  readonly #runtime: MeetingRuntime;
+  readonly #log: Logger;
+  readonly #emptyGraceMs: number;
+  readonly #unjoinedExpiryMs: number;
+
+  constructor(options: MeetingLifecycleOptions) {
+    this.#meetings = new MeetingRepository(options.db);
+    this.#attendance = new AttendanceRepository(options.db);
+    this.#runtime = options.runtime;
+    this.#log = options.log.child({ component: 'meeting-lifecycle' });
+    this.#emptyGraceMs = options.emptyGraceMs ?? 60_000;
+    this.#unjoinedExpiryMs = options.unjoinedExpiryMs ?? 5 * 60_000;
+  }
+
+  /** Returns false when the room is not an active portal meeting. */
+  async participantJoined(room: string, arrival: Arrival, at = Date.now()): Promise<boolean> {
+    const meeting = await this.#meetings.findActiveByRoom(room);
+    if (!meeting) return false;
+    await this.#attendance.recordJoin({
+      meetingId: meeting.id,
+      tenantId: meeting.tenantId,
+      participantId: arrival.participantId,
+      userId: arrival.userId,
+      fullName: arrival.fullName,
+      role: arrival.role,
+      joinedAt: at,
+    });
+    await this.#meetings.markStarted(meeting.id, at);
+    await this.#meetings.notePeakUsers(meeting.id, await this.#attendance.countOpen(meeting.id));
+    return true;
+  }
+
+  async participantLeft(
+    room: string,
+    participantId: string,
+    reason: string,
+    at = Date.now(),
+  ): Promise<boolean> {
+    const meeting = await this.#meetings.findActiveByRoom(room);
+    if (!meeting) return false;
+    return this.#attendance.recordLeave(meeting.id, participantId, at, reason);
+  }
+
+  /** Run every few seconds on each controller; ending is idempotent, so several may run at once. */
+  async sweep(at = Date.now()): Promise<EndedMeeting[]> {
+    const ended: EndedMeeting[] = [];
+    for (const meeting of await this.#meetings.listAllActive()) {
+      const reason = await this.#endReason(meeting, at);
+      if (!reason) continue;
+      if (!(await this.#meetings.end(meeting.id, at, reason))) continue;
+      await this.#attendance.closeAll(meeting.id, at, 'meeting-ended');
+      if (reason === 'duration') {
+        try {
+          await this.#runtime.endRoom(meeting.room);
+        } catch (error) {
+          this.#log.error('ending the room of a meeting out of time failed', { room: meeting.room, error });
+        }
+      }
+      this.#log.info('meeting ended', { meetingId: meeting.id, room: meeting.room, reason });
+      ended.push({ meetingId: meeting.id, room: meeting.room, reason });
+    }
+    return ended;
+  }
+
+  async #endReason(meeting: MeetingRecord, at: number): Promise<MeetingEndReason | undefined> {
+    if (meeting.durationMinutes > 0 && at >= meeting.createdAt + meeting.durationMinutes * 60_000)
+      return 'duration';
+    if (meeting.startedAt === undefined) {
+      return at >= meeting.createdAt + this.#unjoinedExpiryMs ? 'expired' : undefined;
+    }
+    let live: LiveRoom | undefined;
+    try {
+      live = await this.#runtime.liveRoom(meeting.room);
+    } catch (error) {
+      this.#log.warn('could not read the live state of a meeting', { room: meeting.room, error });
+      return undefined;
+    }
+    if ((live?.participants.length ?? 0) > 0) return undefined;
+    const emptySince = (await this.#attendance.lastLeftAt(meeting.id)) ?? meeting.startedAt;
+    return at >= emptySince + this.#emptyGraceMs ? 'empty' : undefined;
+  }
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AttendanceRepository } from '../../src/db/AttendanceRepository.ts';
+import { MeetingRepository, type NewMeeting } from '../../src/db/MeetingRepository.ts';
+import { TenantRepository } from '../../src/db/TenantRepository.ts';
+import { Logger } from '../../src/log/Logger.ts';
+import { MeetingLifecycle } from '../../src/portal/MeetingLifecycle.ts';
+import { migratedMemoryDb } from '../db/dbRig.ts';
+import { FakeRuntime } from './FakeRuntime.ts';
+
+async function rig() {
+  const db = await migratedMemoryDb();
+  const tenant = await new TenantRepository(db).create({ name: 't', secrets: ['s'] });
+  const meetings = new MeetingRepository(db);
+  const runtime = new FakeRuntime();
+  const lifecycle = new MeetingLifecycle({
+    db,
+    runtime,
+    log: new Logger({ level: 'silent', format: 'json' }),
+    emptyGraceMs: 60_000,
+    unjoinedExpiryMs: 300_000,
+  });
+  const create = async (id: string, over: Partial<NewMeeting> = {}) =>
+    (
+      await meetings.createIfAbsent({
+        id,
+        tenantId: tenant.id,
+        externalId: id,
+        room: id,
+        name: id,
+        attendeePw: 'ap',
+        moderatorPw: 'mp',
+        record: false,
+        durationMinutes: 0,
+        maxParticipants: 0,
+        createParams: {},
+        metadata: {},
+        createdAt: 0,
+        ...over,
+      })
+    ).meeting;
+  return { db, meetings, attendance: new AttendanceRepository(db), runtime, lifecycle, create };
+}
+
+test('arrivals and departures in a portal meeting are recorded; other rooms are ignored', async () => {
+  const { db, meetings, attendance, lifecycle, create } = await rig();
+  await create('m1');
+  const ada = { participantId: 'p1', userId: 'u1', fullName: 'Ada', role: 'moderator' as const };
+  const bob = { participantId: 'p2', userId: 'u2', fullName: 'Bob', role: 'viewer' as const };
+  assert.equal(await lifecycle.participantJoined('m1', ada, 1_000), true);
+  assert.equal(await lifecycle.participantJoined('m1', bob, 2_000), true);
+  assert.equal(await lifecycle.participantLeft('m1', 'p2', 'left', 3_000), true);
+  assert.equal(await lifecycle.participantJoined('not-a-meeting', ada, 1_000), false);
+  assert.equal(await lifecycle.participantLeft('not-a-meeting', 'p1', 'left', 1_000), false);
+  const meeting = await meetings.get('m1');
+  assert.equal(meeting?.startedAt, 1_000);
+  assert.equal(meeting?.peakUsers, 2);
+  assert.deepEqual(
+    (await attendance.listForMeeting('m1')).map((a) => [a.userId, a.joinedAt, a.leftAt ?? null]),
+    [
+      ['u1', 1_000, null],
+      ['u2', 2_000, 3_000],
+    ],
+  );
+  await db.close();
+});
+
+test('the sweep ends meetings nobody joined, that emptied, and that ran out of time', async () => {
+  const { db, meetings, attendance, runtime, lifecycle, create } = await rig();
+  await create('unjoined');
+  await create('emptied');
+  await create('busy');
+  await create('timed', { durationMinutes: 10 });
+  const someone = { participantId: 'p', userId: 'u', fullName: 'U', role: 'viewer' as const };
+  await lifecycle.participantJoined('emptied', someone, 10_000);
+  await lifecycle.participantLeft('emptied', 'p', 'left', 20_000);
+  await lifecycle.participantJoined('busy', someone, 10_000);
+  runtime.addParticipant('busy', { participantId: 'p' });
+  await lifecycle.participantJoined('timed', { ...someone, participantId: 't' }, 10_000);
+  runtime.addParticipant('timed', { participantId: 't' });
+
+  assert.deepEqual(await lifecycle.sweep(70_000), []);
+  assert.deepEqual(
+    (await lifecycle.sweep(80_000)).map((e) => [e.meetingId, e.reason]),
+    [['emptied', 'empty']],
+  );
+  assert.deepEqual(
+    (await lifecycle.sweep(300_000)).map((e) => [e.meetingId, e.reason]),
+    [['unjoined', 'expired']],
+  );
+  assert.deepEqual(
+    (await lifecycle.sweep(600_000)).map((e) => [e.meetingId, e.reason]),
+    [['timed', 'duration']],
+  );
+  assert.deepEqual(runtime.ended, ['timed']);
+  assert.equal((await attendance.listForMeeting('timed'))[0]?.leaveReason, 'meeting-ended');
+  assert.deepEqual(
+    (await meetings.listAllActive()).map((m) => m.id),
+    ['busy'],
+  );
+  await db.close();
+});
+
+test('a sweep that cannot read the live state leaves started meetings alone', async () => {
+  const { db, meetings, runtime, lifecycle, create } = await rig();
+  await create('m');
+  await lifecycle.participantJoined(
+    'm',
+    { participantId: 'p', userId: 'u', fullName: 'U', role: 'viewer' },
+    1,
+  );
+  runtime.failLive = true;
+  assert.deepEqual(await lifecycle.sweep(10_000_000), []);
+  assert.equal((await meetings.get('m'))?.endedAt, undefined);
+  await db.close();
+});

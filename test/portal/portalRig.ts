@@ -1,0 +1,153 @@
+import { request as httpRequest, type Server } from 'node:http';
+import { AttendanceRepository } from '../../src/db/AttendanceRepository.ts';
+import { MeetingRepository } from '../../src/db/MeetingRepository.ts';
+import { Migrator } from '../../src/db/Migrator.ts';
+import { RecordingRepository } from '../../src/db/RecordingRepository.ts';
+import { SqliteDatabase } from '../../src/db/SqliteDatabase.ts';
+import { type Tenant, TenantRepository } from '../../src/db/TenantRepository.ts';
+import { boundPort, closeHttp, createDotmServer, listenHttp } from '../../src/http/httpServerLifecycle.ts';
+import { Logger } from '../../src/log/Logger.ts';
+import { BbbApi, type BbbApiOptions } from '../../src/portal/BbbApi.ts';
+import { type ChecksumAlgorithm, computeChecksum } from '../../src/portal/checksum.ts';
+import { JoinTokens } from '../../src/portal/JoinTokens.ts';
+import { FakeRuntime } from './FakeRuntime.ts';
+import { parseXml, type XmlElement } from './miniXml.ts';
+
+export const SECRET_A = 'secret-of-tenant-a-0123456789';
+export const SECRET_B = 'secret-of-tenant-b-9876543210';
+export const SECRET_H = 'secret-of-the-hostname-tenant';
+export const PUBLIC_URL = 'http://meet.example:8080';
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface CallOptions {
+  secret?: string;
+  algorithm?: ChecksumAlgorithm;
+  host?: string;
+}
+
+/** The API on a real HTTP server over a real (in-memory) SQLite database, with a fake live system. */
+export class PortalRig {
+  readonly db: SqliteDatabase;
+  readonly runtime = new FakeRuntime();
+  readonly joinTokens = new JoinTokens('join-token-secret', 600);
+  readonly api: BbbApi;
+  readonly tenants: TenantRepository;
+  readonly meetings: MeetingRepository;
+  readonly attendance: AttendanceRepository;
+  readonly recordings: RecordingRepository;
+  readonly logLines: string[] = [];
+  tenantA!: Tenant;
+  tenantB!: Tenant;
+  tenantH!: Tenant;
+  now = 1_700_000_000_000;
+  #server!: Server;
+  #port = 0;
+
+  private constructor(db: SqliteDatabase, options: Partial<BbbApiOptions>) {
+    this.db = db;
+    this.tenants = new TenantRepository(db);
+    this.meetings = new MeetingRepository(db);
+    this.attendance = new AttendanceRepository(db);
+    this.recordings = new RecordingRepository(db);
+    this.api = new BbbApi({
+      db,
+      runtime: this.runtime,
+      joinTokens: this.joinTokens,
+      publicUrl: PUBLIC_URL,
+      log: new Logger({ level: 'warn', format: 'json', write: (line) => this.logLines.push(line) }),
+      tenantCacheMs: 0,
+      now: () => this.now,
+      ...options,
+    });
+  }
+
+  static async start(options: Partial<BbbApiOptions> = {}): Promise<PortalRig> {
+    const db = new SqliteDatabase({ path: ':memory:' });
+    await new Migrator(db).migrate();
+    const rig = new PortalRig(db, options);
+    rig.tenantA = await rig.tenants.create({ name: 'a', secrets: [SECRET_A], region: 'eu' });
+    rig.tenantB = await rig.tenants.create({ name: 'b', secrets: [SECRET_B], region: 'sa' });
+    rig.tenantH = await rig.tenants.create({ name: 'h', secrets: [SECRET_H], hostnames: ['h.example'] });
+    rig.#server = createDotmServer((req, res) => {
+      rig.api.handle(req, res).then(
+        (handled) => {
+          if (!handled) {
+            res.writeHead(404);
+            res.end('not the api');
+          }
+        },
+        () => {
+          res.writeHead(500);
+          res.end('handler threw');
+        },
+      );
+    });
+    await listenHttp(rig.#server, 0, '127.0.0.1');
+    rig.#port = boundPort(rig.#server);
+    return rig;
+  }
+
+  async close(): Promise<void> {
+    await closeHttp(this.#server);
+    await this.db.close();
+  }
+
+  /** Signs `query` (sent exactly as given) for `call` and sends it as a GET. */
+  async call(call: string, query: string, options: CallOptions = {}): Promise<HttpResult> {
+    const checksum = computeChecksum(call, query, options.secret ?? SECRET_A, options.algorithm ?? 'sha1');
+    const full = query === '' ? `checksum=${checksum}` : `${query}&checksum=${checksum}`;
+    return this.request('GET', `/bigbluebutton/api/${call}?${full}`, { host: options.host });
+  }
+
+  /** Like call, from name/value pairs encoded the way most BBB client libraries do. */
+  async callParams(
+    call: string,
+    params: Record<string, string>,
+    options: CallOptions = {},
+  ): Promise<HttpResult> {
+    return this.call(call, new URLSearchParams(params).toString(), options);
+  }
+
+  async xml(call: string, params: Record<string, string>, options: CallOptions = {}): Promise<XmlElement> {
+    const result = await this.callParams(call, params, options);
+    if (result.status !== 200) throw new Error(`${call} answered ${result.status}: ${result.body}`);
+    return parseXml(result.body);
+  }
+
+  request(
+    method: string,
+    path: string,
+    options: { host?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+  ): Promise<HttpResult> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: this.#port,
+          method,
+          path,
+          headers: { host: options.host ?? `127.0.0.1:${this.#port}`, ...options.headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(options.body);
+    });
+  }
+}
