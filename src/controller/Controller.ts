@@ -7,7 +7,8 @@ import { ClusterAuth } from '../security/ClusterAuth.ts';
 import { MediaTokens } from '../security/MediaTokens.ts';
 import { buildWebAssets } from '../web/WebAssets.ts';
 import { ControllerHttpServer } from './ControllerHttpServer.ts';
-import { NodeCommander } from './NodeCommander.ts';
+import { HttpNodeCommander } from './HttpNodeCommander.ts';
+import { NodeWatcher } from './NodeWatcher.ts';
 import { leastLoaded } from './placement/leastLoaded.ts';
 import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
 import { RoomService } from './RoomService.ts';
@@ -38,7 +39,7 @@ export class Controller {
   #signalling: SignallingServer | undefined;
   #unsubscribe: (() => void) | undefined;
   #nodeWatch: NodeJS.Timeout | undefined;
-  readonly #knownNodes = new Set<string>();
+  readonly #nodeWatcher: NodeWatcher;
   #url = '';
 
   private constructor(options: ControllerOptions) {
@@ -46,12 +47,22 @@ export class Controller {
     this.#log = options.log.child({ component: 'controller' });
     this.rooms = new RoomService({
       clusterState: options.clusterState,
-      commander: new NodeCommander(new ClusterAuth(options.config.cluster.secret)),
+      commander: new HttpNodeCommander(new ClusterAuth(options.config.cluster.secret)),
       placement: POLICIES[options.config.controller.placementPolicy],
       tokens: new MediaTokens(options.tokenSecret, options.config.controller.tokenTtlSeconds),
       iceServers: options.config.controller.iceServers,
       rejoinGraceMs: options.config.controller.rejoinGraceMs,
       log: options.log,
+    });
+    this.#nodeWatcher = new NodeWatcher(options.clusterState, {
+      onNodeLost: (nodeId) => {
+        this.#log.warn('media node lost', { nodeId });
+        return this.rooms.handleNodeLost(nodeId);
+      },
+      onNodeRestarted: (nodeId, startedAt) => {
+        this.#log.warn('media node restarted: its OTMs are gone', { nodeId });
+        return this.rooms.handleNodeLost(nodeId, startedAt);
+      },
     });
   }
 
@@ -92,23 +103,11 @@ export class Controller {
     this.#url = config.controller.publicUrl || `http://localhost:${this.#http.port}`;
     this.#nodeWatch = setInterval(
       () => {
-        this.#watchNodes().catch((error) => this.#log.warn('node watch failed', { error }));
+        this.#nodeWatcher.check().catch((error) => this.#log.warn('node watch failed', { error }));
       },
       Math.max(250, Math.floor(config.cluster.nodeTimeoutMs / 4)),
     );
     this.#log.info('controller ready', { url: this.#url });
-  }
-
-  /** Resource monitoring: a node that stopped reporting is lost, and its OTMs are placed again. */
-  async #watchNodes(): Promise<void> {
-    const live = new Set((await this.#options.clusterState.listNodes()).map((n) => n.nodeId));
-    for (const nodeId of this.#knownNodes) {
-      if (live.has(nodeId)) continue;
-      this.#knownNodes.delete(nodeId);
-      this.#log.warn('media node lost', { nodeId });
-      await this.rooms.handleNodeLost(nodeId);
-    }
-    for (const nodeId of live) this.#knownNodes.add(nodeId);
   }
 
   async close(): Promise<void> {

@@ -1,15 +1,20 @@
 /** A refusal the client should see as-is: a stable code and a readable message. */
 export class ControllerError extends Error {
   override name = 'ControllerError';
-  readonly code: 'bad-request' | 'not-found' | 'forbidden' | 'cluster-full' | 'conflict';
+  readonly code: 'bad-request' | 'bad-room-name' | 'not-found' | 'forbidden' | 'cluster-full' | 'conflict';
   constructor(code: ControllerError['code'], message: string) {
     super(message);
     this.code = code;
   }
 
   get httpStatus(): number {
-    return { 'bad-request': 400, 'not-found': 404, forbidden: 403, 'cluster-full': 503, conflict: 409 }[
-      this.code
-    ];
+    return {
+      'bad-request': 400,
+      'bad-room-name': 400,
+      'not-found': 404,
+      forbidden: 403,
+      'cluster-full': 503,
+      conflict: 409,
+    }[this.code];
   }
 }

@@ -3,6 +3,7 @@ import type { ClusterState } from '../cluster/ClusterState.ts';
 import type { NodeEvent } from '../cluster/NodeEvent.ts';
 import type { NodeReport } from '../cluster/NodeReport.ts';
 import type { Logger } from '../log/Logger.ts';
+import { isValidRoomName, ROOM_NAME_ERROR_CODE, ROOM_NAME_RULE } from '../protocol/roomName.ts';
 import type {
   ChatMessage,
   JoinResult,
@@ -11,6 +12,7 @@ import type {
   Role,
   RTCIceServerLike,
   StreamKind,
+  StreamRemovedReason,
 } from '../protocol/roomSignalling.ts';
 import type { MediaTokens } from '../security/MediaTokens.ts';
 import { ControllerError } from './ControllerError.ts';
@@ -31,10 +33,13 @@ export interface RoomServiceOptions {
   log: Logger;
 }
 
-const ROOM_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,99}$/u;
 const MAX_NAME = 100;
 const MAX_CHAT = 2000;
 const MAX_STREAMS_PER_PARTICIPANT = 4;
+/** Nodes tried, one after the other, before a publish is refused with cluster-full. */
+const MAX_PLACEMENT_ATTEMPTS = 3;
+/** The reason a node gives when the controller itself closed the OTM (NodeHttpServer). */
+const CLOSED_BY_CONTROLLER = 'closed by controller';
 
 export interface RoomServiceStats {
   rooms: number;
@@ -119,17 +124,29 @@ export class RoomService {
     hasAudio: boolean,
     hasVideo: boolean,
   ): Promise<MediaGrant> {
-    const { room, participant } = this.#member(roomName, participantId);
+    const { participant } = this.#member(roomName, participantId);
     if (!hasAudio && !hasVideo)
       throw new ControllerError('bad-request', 'a stream needs audio, video or both');
-    if (participant.streamIds.size >= MAX_STREAMS_PER_PARTICIPANT) {
+    if (participant.streamIds.size + participant.pendingPublishes >= MAX_STREAMS_PER_PARTICIPANT) {
       throw new ControllerError(
         'bad-request',
         `a participant may publish at most ${MAX_STREAMS_PER_PARTICIPANT} streams`,
       );
     }
     const streamId = randomUUID();
-    const node = await this.#placeOtm(room.name, streamId, participantId);
+    participant.pendingPublishes++;
+    let node: NodeReport;
+    try {
+      node = await this.#placeOtm(roomName, streamId, participantId);
+    } finally {
+      participant.pendingPublishes--;
+    }
+    const room = this.rooms.get(roomName);
+    if (!room || room.participants.get(participantId) !== participant) {
+      // The publisher left (or its room closed) while the node was creating the OTM.
+      await this.#closeOtm(node.url, streamId);
+      throw new ControllerError('not-found', 'you left the room while publishing');
+    }
     const stream = new StreamRecord({
       streamId,
       participantId,
@@ -138,12 +155,22 @@ export class RoomService {
       hasVideo,
       nodeId: node.nodeId,
       nodeUrl: node.url,
+      nodeStartedAt: node.startedAt,
     });
     room.streams.set(streamId, stream);
     participant.streamIds.add(streamId);
     this.#streamRooms.set(streamId, room.name);
     this.#refreshStats();
-    return this.#grant(room.name, stream, participantId, 'publish');
+    const grant = this.#grant(room.name, stream, participantId, 'publish');
+    if (participant.headless) {
+      // Setting up OBS may take a while, but past its token's life the stream can never start.
+      stream.publisherLostTimer = setTimeout(() => {
+        this.#removeStream(room, stream, 'publisher-lost').catch((error) =>
+          this.#log.error('removing a stream that never started failed', { error }),
+        );
+      }, grant.expiresAt - Date.now());
+    }
+    return grant;
   }
 
   /** A fresh WHIP grant for the same stream: after the OTM moved, or when ICE restart failed. */
@@ -153,6 +180,18 @@ export class RoomService {
     if (!stream || stream.participantId !== participantId)
       throw new ControllerError('not-found', `no stream ${streamId} of yours`);
     return this.#grant(room.name, stream, participantId, 'publish');
+  }
+
+  /**
+   * A fresh token (and the current URL) for a stream the participant already publishes (WHIP) or
+   * watches (WHEP): its token expired before an ICE restart or a new POST.
+   */
+  refreshGrant(roomName: string, participantId: string, streamId: string): MediaGrant {
+    const { room } = this.#member(roomName, participantId);
+    const stream = room.streams.get(streamId);
+    if (!stream) throw new ControllerError('not-found', `no stream ${streamId} in room "${roomName}"`);
+    const role = stream.participantId === participantId ? 'publish' : 'subscribe';
+    return this.#grant(room.name, stream, participantId, role);
   }
 
   // ── steps 4–5: everyone else subscribes through WHEP on the OTM's node ──
@@ -222,7 +261,7 @@ export class RoomService {
     await Promise.all(
       [...participant.streamIds].map((id) => {
         const stream = room.streams.get(id);
-        return stream ? this.#removeStream(room, stream, 'publisher left') : undefined;
+        return stream ? this.#removeStream(room, stream, 'publisher-left') : undefined;
       }),
     );
     room.broadcast({ type: 'participantLeft', participantId, reason });
@@ -231,10 +270,15 @@ export class RoomService {
     this.#refreshStats();
   }
 
-  /** The participant's socket dropped: keep its place for a rejoin, then let it go. */
-  disconnected(roomName: string, participantId: string): void {
+  /**
+   * The participant's socket dropped: keep its place for a rejoin, then let it go. With `sink`, only
+   * if that socket is still the participant's: after a resume on a new socket, the old one's late
+   * close (a dead socket is noticed a ping interval later) must not start the grace period.
+   */
+  disconnected(roomName: string, participantId: string, sink?: ParticipantSink): void {
     const participant = this.rooms.get(roomName)?.participants.get(participantId);
     if (!participant) return;
+    if (sink !== undefined && participant.sink !== sink) return;
     participant.sink = undefined;
     clearTimeout(participant.graceTimer);
     participant.graceTimer = setTimeout(() => {
@@ -269,47 +313,66 @@ export class RoomService {
         return;
       }
       case 'publisherDisconnected': {
-        const participant = room.participants.get(stream.participantId);
-        if (event.reason === 'deleted' || participant?.headless) {
-          await this.#removeStream(room, stream, event.reason);
+        if (event.reason === 'deleted') {
+          await this.#removeStream(room, stream, 'unpublished');
+          return;
+        }
+        // OBS and the like do not come back on their own.
+        if (room.participants.get(stream.participantId)?.headless) {
+          await this.#removeStream(room, stream, 'publisher-lost');
           return;
         }
         // A network change: the publisher's SDK republishes; keep the stream for the grace period.
         clearTimeout(stream.publisherLostTimer);
         stream.publisherLostTimer = setTimeout(() => {
-          this.#removeStream(room, stream, 'publisher lost').catch(() => undefined);
+          this.#removeStream(room, stream, 'publisher-lost').catch((error) =>
+            this.#log.error('removing a lost stream failed', { error }),
+          );
         }, this.#options.rejoinGraceMs);
         return;
       }
       case 'otmClosed':
-        if (event.reason === 'closed by controller') return;
-        await this.#replaceOtm(room, stream, event.reason);
+        if (event.reason === CLOSED_BY_CONTROLLER) return;
+        // Its worker died: the node itself may be unwell, so the stream goes elsewhere.
+        await this.#replaceOtm(room, stream, event.reason, event.nodeId);
         return;
       default:
         return;
     }
   }
 
-  /** A node disappeared: every stream it carried is placed again. */
-  async handleNodeLost(nodeId: string): Promise<void> {
-    for (const room of [...this.rooms.values()]) {
-      for (const stream of [...room.streams.values()]) {
-        if (stream.nodeId === nodeId) await this.#replaceOtm(room, stream, `node ${nodeId} lost`);
+  /**
+   * A node stopped reporting, or (with `restartedAt`, its new `startedAt`) came back as a new
+   * process: either way the OTMs it carried are gone, and every stream on it is placed again. After
+   * a restart, streams already placed on the new process stay, and the node may take streams back.
+   */
+  async handleNodeLost(nodeId: string, restartedAt?: number): Promise<void> {
+    if (restartedAt === undefined) this.#load.forgetNode(nodeId);
+    const why = restartedAt === undefined ? `node ${nodeId} lost` : `node ${nodeId} restarted`;
+    const moves: Promise<void>[] = [];
+    for (const room of this.rooms.values()) {
+      for (const stream of room.streams.values()) {
+        if (stream.nodeId !== nodeId || stream.nodeStartedAt === restartedAt) continue;
+        moves.push(this.#replaceOtm(room, stream, why, restartedAt === undefined ? nodeId : undefined));
       }
     }
+    await Promise.all(moves);
   }
 
   async close(): Promise<void> {
-    for (const room of [...this.rooms.values()]) {
+    const closing: Promise<void>[] = [];
+    for (const room of this.rooms.values()) {
       room.broadcast({ type: 'roomClosed', reason: 'server shutting down' });
       for (const participant of room.participants.values()) clearTimeout(participant.graceTimer);
       for (const stream of room.streams.values()) {
         clearTimeout(stream.publisherLostTimer);
-        await this.#options.commander.closeOtm(stream.nodeUrl, stream.streamId).catch(() => undefined);
+        closing.push(this.#closeOtm(stream.nodeUrl, stream.streamId));
       }
     }
     this.rooms.clear();
     this.#streamRooms.clear();
+    this.#refreshStats();
+    await Promise.all(closing);
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────
@@ -322,14 +385,16 @@ export class RoomService {
   ): Promise<NodeReport> {
     const reports = (await this.#options.clusterState.listNodes()).filter((n) => n.nodeId !== exceptNodeId);
     const tried = new Set<string>();
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < MAX_PLACEMENT_ATTEMPTS; attempt++) {
       const candidates = this.#load.candidates(reports.filter((r) => !tried.has(r.nodeId)));
       const chosen = this.#options.placement.choose(candidates, { room: roomName });
       if (!chosen) break;
       tried.add(chosen.report.nodeId);
+      // Counted before the node answers, so that publishes arriving meanwhile go elsewhere.
+      const reservation = this.#load.reserve(chosen.report.nodeId);
       try {
         await this.#options.commander.createOtm(chosen.report.url, { streamId, room: roomName, publisherId });
-        this.#load.notePlaced(chosen.report.nodeId, chosen.report.reportedAt);
+        reservation.confirm();
         this.stats.placements++;
         this.#log.info('OTM placed', {
           room: roomName,
@@ -339,6 +404,7 @@ export class RoomService {
         });
         return chosen.report;
       } catch (error) {
+        reservation.cancel();
         this.#log.warn('OTM placement failed on node, trying another', {
           nodeId: chosen.report.nodeId,
           error,
@@ -346,55 +412,87 @@ export class RoomService {
       }
     }
     this.stats.placementFailures++;
-    this.#log.warn('cluster full: no node can take a new OTM', { room: roomName, nodes: reports.length });
+    this.#log.warn('cluster full: no node can take a new OTM', {
+      room: roomName,
+      nodes: reports.length,
+      refused: tried.size,
+    });
     throw new ControllerError(
       'cluster-full',
-      'no media node has room for another stream right now; try again shortly',
+      reports.length === 0
+        ? 'no media node is running; try again shortly'
+        : 'no media node has room for another stream right now; try again shortly',
     );
   }
 
-  async #replaceOtm(room: Room, stream: StreamRecord, reason: string): Promise<void> {
-    const lostNode = stream.nodeId;
+  async #replaceOtm(room: Room, stream: StreamRecord, reason: string, exceptNodeId?: string): Promise<void> {
+    if (stream.relocating) return;
+    // A WHIP-only publisher (OBS) never hears that its stream moved: there is nothing to keep.
+    if (room.participants.get(stream.participantId)?.headless) {
+      await this.#removeStream(room, stream, 'publisher-lost');
+      return;
+    }
+    const from = stream.nodeId;
+    stream.relocating = true;
+    let node: NodeReport;
     try {
-      const node = await this.#placeOtm(room.name, stream.streamId, stream.participantId, lostNode);
-      stream.nodeId = node.nodeId;
-      stream.nodeUrl = node.url;
-      stream.live = false;
-      this.stats.replacements++;
-      this.#log.warn('OTM placed again', {
-        room: room.name,
-        streamId: stream.streamId,
-        from: lostNode,
-        to: node.nodeId,
-        reason,
-      });
-      room.broadcast({ type: 'streamMoved', stream: stream.info() });
+      node = await this.#placeOtm(room.name, stream.streamId, stream.participantId, exceptNodeId);
     } catch (error) {
+      stream.relocating = false;
       this.#log.error('could not place a lost OTM again; removing the stream', {
         streamId: stream.streamId,
         error,
       });
-      await this.#removeStream(room, stream, 'no node available');
+      await this.#removeStream(room, stream, 'otm-lost');
+      return;
     }
+    stream.relocating = false;
+    if (room.streams.get(stream.streamId) !== stream) {
+      // Its publisher left meanwhile.
+      await this.#closeOtm(node.url, stream.streamId);
+      return;
+    }
+    stream.nodeId = node.nodeId;
+    stream.nodeUrl = node.url;
+    stream.nodeStartedAt = node.startedAt;
+    stream.live = false;
+    // The publisher gets a fresh start on the new node.
+    clearTimeout(stream.publisherLostTimer);
+    stream.publisherLostTimer = undefined;
+    this.stats.replacements++;
+    this.#log.warn('OTM placed again', {
+      room: room.name,
+      streamId: stream.streamId,
+      from,
+      to: node.nodeId,
+      reason,
+    });
+    room.broadcast({ type: 'streamMoved', stream: stream.info() });
   }
 
-  async #removeStream(room: Room, stream: StreamRecord, reason: string): Promise<void> {
+  async #removeStream(room: Room, stream: StreamRecord, reason: StreamRemovedReason): Promise<void> {
     if (!room.streams.delete(stream.streamId)) return;
     clearTimeout(stream.publisherLostTimer);
     this.#streamRooms.delete(stream.streamId);
     const participant = room.participants.get(stream.participantId);
     participant?.streamIds.delete(stream.streamId);
-    room.broadcast({ type: 'streamRemoved', streamId: stream.streamId });
+    room.broadcast({ type: 'streamRemoved', streamId: stream.streamId, reason });
     this.#log.info('stream removed', { room: room.name, streamId: stream.streamId, reason });
-    await this.#options.commander.closeOtm(stream.nodeUrl, stream.streamId).catch((error) => {
-      this.#log.warn('could not close OTM on node', { streamId: stream.streamId, error });
-    });
+    await this.#closeOtm(stream.nodeUrl, stream.streamId);
     if (participant?.headless && participant.streamIds.size === 0)
       await this.leave(room.name, participant.participantId, 'left');
     this.#refreshStats();
   }
 
+  async #closeOtm(nodeUrl: string, streamId: string): Promise<void> {
+    await this.#options.commander.closeOtm(nodeUrl, streamId).catch((error) => {
+      this.#log.warn('could not close OTM on node', { streamId, error });
+    });
+  }
+
   #closeRoom(room: Room): void {
+    // Someone may have joined (a new room of the same name) while the last one was leaving.
+    if (this.rooms.get(room.name) !== room || !room.isEmpty) return;
     this.rooms.delete(room.name);
     this.#log.info('room closed', { room: room.name });
   }
@@ -454,12 +552,7 @@ export class RoomService {
 }
 
 function checkRoomName(name: unknown): void {
-  if (typeof name !== 'string' || !ROOM_NAME.test(name)) {
-    throw new ControllerError(
-      'bad-request',
-      'room names are 1–100 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit',
-    );
-  }
+  if (!isValidRoomName(name)) throw new ControllerError(ROOM_NAME_ERROR_CODE, ROOM_NAME_RULE);
 }
 
 function checkText(field: string, value: unknown, max: number): string {

@@ -52,22 +52,33 @@ class SignallingSession {
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     let request: ClientRequest;
+    // Answer with the request's own id whenever it can be read, so the client's pending call settles.
+    let id = -1;
     try {
-      if (isBinary) throw new Error('binary frames are not accepted');
-      const parsed: unknown = JSON.parse(data.toString('utf8'));
-      if (
-        typeof parsed !== 'object' ||
-        parsed === null ||
-        typeof (parsed as { type?: unknown }).type !== 'string'
-      ) {
+      if (isBinary) throw new Error('binary frames are not accepted; send JSON text');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data.toString('utf8'));
+      } catch {
+        throw new Error('a message must be valid JSON');
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         throw new Error('a message is a JSON object with a "type"');
       }
+      const candidate = parsed as { id?: unknown; type?: unknown };
+      if (typeof candidate.id !== 'number' || !Number.isSafeInteger(candidate.id)) {
+        throw new Error('a request needs a numeric "id"');
+      }
+      id = candidate.id;
+      if (typeof candidate.type !== 'string') throw new Error('a message is a JSON object with a "type"');
+      if (!Object.hasOwn(REQUEST_TYPES, candidate.type)) {
+        throw new Error(`unknown request type ${quoteType(candidate.type)}`);
+      }
       request = parsed as ClientRequest;
-      if (typeof request.id !== 'number') throw new Error('a request needs a numeric "id"');
     } catch (error) {
       this.send({
         type: 'response',
-        id: -1,
+        id,
         ok: false,
         error: { code: 'bad-request', message: (error as Error).message },
       });
@@ -91,7 +102,7 @@ class SignallingSession {
     if (request.type === 'ping') return { now: Date.now() };
     if (request.type === 'join') {
       if (this.#participantId) throw new ControllerError('conflict', 'this socket already joined a room');
-      const result = this.#rooms.join(String(request.room), String(request.name), this, {
+      const result = this.#rooms.join(stringParam(request, 'room'), stringParam(request, 'name'), this, {
         rejoin: validTicket(request.rejoin),
       });
       clearTimeout(this.#joinTimer);
@@ -114,17 +125,19 @@ class SignallingSession {
           request.video === true,
         );
       case 'republish':
-        return this.#rooms.republish(room, participantId, String(request.streamId));
+        return this.#rooms.republish(room, participantId, stringParam(request, 'streamId'));
+      case 'refreshGrant':
+        return this.#rooms.refreshGrant(room, participantId, stringParam(request, 'streamId'));
       case 'unpublish':
-        await this.#rooms.unpublish(room, participantId, String(request.streamId));
+        await this.#rooms.unpublish(room, participantId, stringParam(request, 'streamId'));
         return {};
       case 'subscribe':
-        return this.#rooms.subscribe(room, participantId, String(request.streamId));
+        return this.#rooms.subscribe(room, participantId, stringParam(request, 'streamId'));
       case 'mediaState':
         this.#rooms.setMediaState(
           room,
           participantId,
-          String(request.streamId),
+          stringParam(request, 'streamId'),
           request.audioMuted === true,
           request.videoMuted === true,
         );
@@ -145,8 +158,33 @@ class SignallingSession {
 
   #onClose(): void {
     clearTimeout(this.#joinTimer);
-    if (this.#room && this.#participantId) this.#rooms.disconnected(this.#room, this.#participantId);
+    if (this.#room && this.#participantId) this.#rooms.disconnected(this.#room, this.#participantId, this);
   }
+}
+
+/** Every request type of the protocol: anything else is refused as unknown, before the join check. */
+const REQUEST_TYPES = {
+  join: true,
+  publish: true,
+  republish: true,
+  refreshGrant: true,
+  unpublish: true,
+  subscribe: true,
+  mediaState: true,
+  chat: true,
+  leave: true,
+  ping: true,
+} satisfies Record<ClientRequest['type'], true>;
+
+function quoteType(type: string): string {
+  return JSON.stringify(type.length > 40 ? `${type.slice(0, 40)}...` : type);
+}
+
+/** A string field as sent, so that a missing or non-string value is refused instead of becoming "undefined". */
+function stringParam(request: ClientRequest, name: string): string {
+  const value = (request as unknown as Record<string, unknown>)[name];
+  if (typeof value !== 'string') throw new ControllerError('bad-request', `"${name}" must be a string`);
+  return value;
 }
 
 function validTicket(value: unknown): { participantId: string; secret: string } | undefined {

@@ -2,8 +2,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HttpError } from '../http/HttpError.ts';
 import {
   bearerToken,
-  readBody,
   readJson,
+  readText,
   requireContentType,
   sendJson,
   stringField,
@@ -52,6 +52,8 @@ export class NodeHttpServer {
   readonly #options: NodeHttpServerOptions;
   readonly #server: Server;
   readonly #router: Router;
+  /** The room each OTM was created for, so a token minted for another room is refused even with the right stream id. */
+  readonly #roomOf = new Map<string, string>();
 
   private constructor(options: NodeHttpServerOptions) {
     this.#options = options;
@@ -115,16 +117,28 @@ export class NodeHttpServer {
 
   #authorize(req: IncomingMessage, direction: Direction, streamId: string): string {
     const token = bearerToken(req);
+    if (!this.#options.pool.workerFor(streamId)) this.#roomOf.delete(streamId);
     try {
       return this.#options.tokens.verify(token, {
         streamId,
         role: direction === 'whip' ? 'publish' : 'subscribe',
+        room: this.#roomOf.get(streamId),
       }).participantId;
     } catch (error) {
-      if (error instanceof TokenError) {
-        throw new HttpError(error.reason === 'bad-signature' ? 403 : 401, 'forbidden', error.message);
+      if (!(error instanceof TokenError)) throw error;
+      // RFC 6750 section 3.1: a bad or expired token is 401 (get a new one), a good one for something else 403.
+      if (error.reason === 'out-of-scope') {
+        throw new HttpError(403, 'forbidden', error.message, {
+          'WWW-Authenticate': 'Bearer error="insufficient_scope"',
+        });
       }
-      throw error;
+      const expired = error.reason === 'expired';
+      throw new HttpError(
+        401,
+        expired ? 'token-expired' : 'unauthorized',
+        expired ? `${error.message}; ask the controller for a new grant` : error.message,
+        { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      );
     }
   }
 
@@ -136,7 +150,7 @@ export class NodeHttpServer {
   ): Promise<void> {
     const participantId = this.#authorize(req, direction, streamId);
     requireContentType(req, 'application/sdp');
-    const offer = (await readBody(req, this.#options.maxBodyBytes)).toString('utf8');
+    const offer = await readText(req, this.#options.maxBodyBytes, 'the SDP offer', 'bad-sdp');
     const worker = this.#options.pool.workerFor(streamId);
     if (!worker) throw new HttpError(404, 'not-found', `stream ${streamId} has no OTM on this node`);
     const result = await worker
@@ -161,7 +175,7 @@ export class NodeHttpServer {
   ): Promise<void> {
     this.#authorize(req, direction, streamId);
     requireContentType(req, 'application/trickle-ice-sdpfrag');
-    const fragment = (await readBody(req, this.#options.maxBodyBytes)).toString('utf8');
+    const fragment = await readText(req, this.#options.maxBodyBytes, 'the SDP fragment', 'bad-sdp');
     const worker = this.#options.pool.workerFor(streamId);
     if (!worker) throw new HttpError(404, 'not-found', `stream ${streamId} has no OTM on this node`);
     const result = await worker
@@ -198,9 +212,9 @@ export class NodeHttpServer {
     this.#options.clusterAuth.check(req);
     const body = await readJson(req, this.#options.maxBodyBytes);
     const streamId = stringField(body, 'streamId');
-    await this.#options
-      .onCreateOtm(streamId, stringField(body, 'room'), stringField(body, 'publisherId'))
-      .catch(toHttpError);
+    const room = stringField(body, 'room');
+    await this.#options.onCreateOtm(streamId, room, stringField(body, 'publisherId')).catch(toHttpError);
+    this.#roomOf.set(streamId, room);
     sendJson(res, 201, {
       streamId,
       whipPath: `/whip/${encodeURIComponent(streamId)}`,
@@ -210,6 +224,7 @@ export class NodeHttpServer {
 
   async #closeOtm(req: IncomingMessage, res: ServerResponse, streamId: string): Promise<void> {
     this.#options.clusterAuth.check(req);
+    this.#roomOf.delete(streamId);
     const closed = await this.#options.onCloseOtm(streamId, 'closed by controller');
     if (!closed) throw new HttpError(404, 'not-found', `stream ${streamId} has no OTM on this node`);
     sendJson(res, 200, { ok: true });

@@ -27,6 +27,14 @@ export interface StreamInfo {
   videoMuted: boolean;
   /** The node carrying the stream's OTM; informative (dashboards, tests), clients never need it. */
   nodeId: string;
+  /**
+   * The publisher's media has reached the stream's current OTM: WHEP works (before that the node
+   * answers 409). It stays true while the publisher is briefly away (network change): the OTM
+   * keeps its tracks and subscribers wait. The controller sets it on every StreamInfo it sends —
+   * always true in `JoinResult.streams`, `streamAdded` and `streamUpdated`, false in `streamMoved`;
+   * optional only so that older senders stay valid.
+   */
+  live?: boolean;
 }
 
 export interface ChatMessage {
@@ -58,6 +66,7 @@ export type ClientRequest =
   | { id: number; type: 'join'; room: string; name: string; rejoin?: RejoinTicket }
   | { id: number; type: 'publish'; kind: StreamKind; audio: boolean; video: boolean }
   | { id: number; type: 'republish'; streamId: string }
+  | { id: number; type: 'refreshGrant'; streamId: string }
   | { id: number; type: 'unpublish'; streamId: string }
   | { id: number; type: 'subscribe'; streamId: string }
   | { id: number; type: 'mediaState'; streamId: string; audioMuted: boolean; videoMuted: boolean }
@@ -76,17 +85,35 @@ export interface JoinResult {
   self: ParticipantInfo;
   rejoin: RejoinTicket;
   participants: ParticipantInfo[];
+  /**
+   * Live streams only (see StreamInfo.live), a resuming participant's own included: a stream whose
+   * publisher has not connected yet, or which has just moved, arrives later as `streamAdded`. A rejoining
+   * client whose own stream is missing asks for it with `republish`.
+   */
   streams: StreamInfo[];
   chat: ChatMessage[];
   /** True when the rejoin ticket was accepted and this is the same participant as before. */
   resumed: boolean;
 }
 
-/** `publish` and `republish` answer a MediaGrant for WHIP; `subscribe` a MediaGrant for WHEP. */
+/**
+ * `publish` and `republish` answer a MediaGrant for WHIP; `subscribe` a MediaGrant for WHEP.
+ *
+ * `refreshGrant` answers a fresh grant (new token, and the URL on the stream's current node) for a
+ * stream the participant already publishes or watches: WHIP for its own stream, WHEP for anyone
+ * else's. Ask for one when a token has expired or is about to (`expiresAt`), e.g. before an ICE
+ * restart PATCH or a new POST after ICE failed. It never places or moves anything; `not-found` when
+ * the stream is gone.
+ *
+ * `chat` answers the stored message (server `messageId` and `sentAt`, trimmed text). The sender
+ * also receives the same message as a `chat` event, like everyone in the room, in an order not
+ * guaranteed relative to the response: deduplicate by `messageId`.
+ */
 export interface ResponseMap {
   join: JoinResult;
   publish: MediaGrant;
   republish: MediaGrant;
+  refreshGrant: MediaGrant;
   unpublish: Record<string, never>;
   subscribe: MediaGrant;
   mediaState: Record<string, never>;
@@ -96,7 +123,10 @@ export interface ResponseMap {
 }
 
 export interface ErrorBody {
-  /** Stable machine-readable code, e.g. 'bad-request', 'not-found', 'cluster-full', 'forbidden'. */
+  /**
+   * Stable machine-readable code, e.g. 'bad-request', 'not-found', 'cluster-full', 'forbidden',
+   * 'bad-room-name' (see roomName.ts).
+   */
   code: string;
   message: string;
 }
@@ -111,7 +141,8 @@ export type ServerMessage =
   /** The stream's publisher is connected to its OTM: subscribe now. */
   | { type: 'streamAdded'; stream: StreamInfo }
   | { type: 'streamUpdated'; stream: StreamInfo }
-  | { type: 'streamRemoved'; streamId: string }
+  /** The stream ended and its OTM is closed: nothing left to DELETE. */
+  | { type: 'streamRemoved'; streamId: string; reason?: StreamRemovedReason }
   /**
    * The stream's OTM was placed again (node failure, drain): subscribers subscribe again, the
    * publisher republishes with `republish`. Same streamId.
@@ -119,6 +150,17 @@ export type ServerMessage =
   | { type: 'streamMoved'; stream: StreamInfo }
   | { type: 'chat'; message: ChatMessage }
   | { type: 'roomClosed'; reason: string };
+
+/**
+ * Why a stream ended. Always sent by the controller (optional in the type only for older senders):
+ * - `unpublished`: its publisher ended it (`unpublish`, or a DELETE of the WHIP resource);
+ * - `publisher-left`: its publisher left the room, or was away longer than the rejoin grace period;
+ * - `publisher-lost`: the publisher's media stopped and did not come back within the grace period;
+ *   for a WHIP-only publisher (OBS), at once, also when its OTM's node died, and when it never
+ *   connected before its token expired;
+ * - `otm-lost`: its OTM's node or worker died and no other node could take the stream.
+ */
+export type StreamRemovedReason = 'unpublished' | 'publisher-left' | 'publisher-lost' | 'otm-lost';
 
 export const SIGNALLING_PATH = '/ws';
 /** How long a participant whose socket dropped stays in the room waiting for a rejoin. */

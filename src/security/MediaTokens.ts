@@ -34,10 +34,13 @@ export class MediaTokens {
     return { token, expiresAt: exp * 1000 };
   }
 
-  /** Throws TokenError when the token is invalid, expired, or not for this stream and role. */
+  /**
+   * Throws TokenError when the token is invalid or expired, or ('out-of-scope') not for this stream,
+   * role and (when the caller knows it) room.
+   */
   verify(
     token: string,
-    expected: { streamId: string; role: MediaGrantClaims['role'] },
+    expected: { streamId: string; role: MediaGrantClaims['role']; room?: string },
     nowMs = Date.now(),
   ): MediaGrantClaims {
     const claims = verifyJwt(token, this.#secret, Math.floor(nowMs / 1000));
@@ -50,9 +53,14 @@ export class MediaTokens {
     ) {
       throw new TokenError('malformed', 'token is missing its room, participant, stream or role');
     }
-    if (sid !== expected.streamId) throw new TokenError('bad-signature', 'token is for another stream');
+    if (sid !== expected.streamId) throw new TokenError('out-of-scope', 'token is for another stream');
+    if (expected.room !== undefined && room !== expected.room)
+      throw new TokenError('out-of-scope', 'token is for another room');
     if (role !== expected.role)
-      throw new TokenError('bad-signature', `token does not allow ${expected.role}`);
+      throw new TokenError(
+        'out-of-scope',
+        `token does not allow ${expected.role} (it is a ${role} token; ask the controller for a ${expected.role} grant)`,
+      );
     return { room, participantId: pid, streamId: sid, role };
   }
 }

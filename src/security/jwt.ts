@@ -6,7 +6,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 export class TokenError extends Error {
   override name = 'TokenError';
-  readonly reason: 'malformed' | 'bad-signature' | 'expired' | 'not-yet-valid';
+  /** 'out-of-scope': a genuine, current token that does not grant what was asked (another stream, room or role). */
+  readonly reason: 'malformed' | 'bad-signature' | 'expired' | 'not-yet-valid' | 'out-of-scope';
   constructor(reason: TokenError['reason'], message: string) {
     super(message);
     this.reason = reason;

@@ -3,26 +3,87 @@ import type { PlacementCandidate } from './PlacementPolicy.ts';
 
 /** Until a node's next report shows it, each placed OTM is assumed to cost this share of a node's packet budget. */
 const ASSUMED_PACKETS_PER_NEW_OTM = 1500;
+/**
+ * A placement no report has covered after this long is forgotten: the node's clock lags ours, or it
+ * stopped reporting (then it is lost anyway). Many heartbeats long.
+ */
+const MAX_UNREPORTED_MS = 30_000;
+
+/** A placement counted against its node from the moment the node is chosen. */
+export interface PlacementReservation {
+  /** The node created the OTM: it counts until a report made after now shows it. */
+  confirm(): void;
+  /** The node refused: it no longer counts. */
+  cancel(): void;
+}
+
+interface PendingPlacement {
+  /** Undefined while the node is still creating the OTM. */
+  confirmedAt: number | undefined;
+}
 
 /**
- * Turns node reports into placement candidates: adds what this controller placed since each
- * node's last report, and leaves out nodes that are draining or at capacity.
+ * Turns node reports into placement candidates: adds what this controller placed that the node's
+ * last report cannot show yet, and leaves out nodes that are draining or at capacity.
+ *
+ * A placement counts from the moment its node is chosen (so concurrent publishes, which all read
+ * the same reports, spread instead of piling onto one node) until a report stamped after the node
+ * confirmed the OTM (so a report sampled just before the OTM existed does not make it vanish).
  */
 export class NodeLoadTracker {
-  readonly #placedSince = new Map<string, { reportedAt: number; count: number }>();
+  readonly #pending = new Map<string, Set<PendingPlacement>>();
+  readonly #now: () => number;
 
-  notePlaced(nodeId: string, reportedAt: number): void {
-    const entry = this.#placedSince.get(nodeId);
-    if (entry && entry.reportedAt === reportedAt) entry.count++;
-    else this.#placedSince.set(nodeId, { reportedAt, count: 1 });
+  constructor(now: () => number = () => Date.now()) {
+    this.#now = now;
+  }
+
+  reserve(nodeId: string): PlacementReservation {
+    const placement: PendingPlacement = { confirmedAt: undefined };
+    let placements = this.#pending.get(nodeId);
+    if (!placements) {
+      placements = new Set();
+      this.#pending.set(nodeId, placements);
+    }
+    placements.add(placement);
+    const set = placements;
+    return {
+      confirm: () => {
+        if (set.has(placement)) placement.confirmedAt = this.#now();
+      },
+      cancel: () => {
+        set.delete(placement);
+        if (set.size === 0 && this.#pending.get(nodeId) === set) this.#pending.delete(nodeId);
+      },
+    };
+  }
+
+  /** Placements on the node that its report does not show yet. */
+  pendingOtms(report: NodeReport): number {
+    const placements = this.#pending.get(report.nodeId);
+    if (!placements) return 0;
+    const now = this.#now();
+    for (const placement of placements) {
+      const { confirmedAt } = placement;
+      if (confirmedAt === undefined) continue;
+      // Strictly later: a report stamped in the same millisecond may have been sampled before.
+      const reported = confirmedAt < report.reportedAt;
+      if (reported || now - confirmedAt > MAX_UNREPORTED_MS) placements.delete(placement);
+    }
+    if (placements.size === 0) this.#pending.delete(report.nodeId);
+    return placements.size;
+  }
+
+  /** The node is gone: what was placed on it went with it. */
+  forgetNode(nodeId: string): void {
+    this.#pending.delete(nodeId);
   }
 
   candidates(reports: readonly NodeReport[]): PlacementCandidate[] {
     const out: PlacementCandidate[] = [];
     for (const report of reports) {
       if (report.draining) continue;
-      const entry = this.#placedSince.get(report.nodeId);
-      const pendingOtms = entry && entry.reportedAt === report.reportedAt ? entry.count : 0;
+      const pendingOtms = this.pendingOtms(report);
       const utilization = utilizationOf(report, pendingOtms);
       if (utilization >= 1) continue;
       out.push({ report, pendingOtms, utilization });

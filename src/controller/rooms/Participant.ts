@@ -15,6 +15,8 @@ export class Participant {
   /** True for WHIP-only publishers (OBS, GStreamer): no socket, gone when their stream ends. */
   readonly headless: boolean;
   readonly streamIds = new Set<string>();
+  /** Publishes waiting for their OTM: they count against the per-participant limit. */
+  pendingPublishes = 0;
   sink: ParticipantSink | undefined;
   graceTimer: NodeJS.Timeout | undefined;
 

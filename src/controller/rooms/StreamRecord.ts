@@ -11,8 +11,12 @@ export class StreamRecord {
   videoMuted = false;
   nodeId: string;
   nodeUrl: string;
+  /** The `startedAt` of the node process that hosts the OTM: a node restarted since has lost it. */
+  nodeStartedAt: number;
   /** The publisher's media reached the OTM; until then nobody is told to subscribe. */
   live = false;
+  /** Its OTM is being placed again: a second loss report for the same OTM waits for nothing. */
+  relocating = false;
   /** Set while the publisher is away (network change); the stream goes when it expires. */
   publisherLostTimer: NodeJS.Timeout | undefined;
 
@@ -24,6 +28,7 @@ export class StreamRecord {
     hasVideo: boolean;
     nodeId: string;
     nodeUrl: string;
+    nodeStartedAt: number;
   }) {
     this.streamId = init.streamId;
     this.participantId = init.participantId;
@@ -32,6 +37,7 @@ export class StreamRecord {
     this.hasVideo = init.hasVideo;
     this.nodeId = init.nodeId;
     this.nodeUrl = init.nodeUrl;
+    this.nodeStartedAt = init.nodeStartedAt;
   }
 
   info(): StreamInfo {
@@ -44,6 +50,7 @@ export class StreamRecord {
       audioMuted: this.audioMuted,
       videoMuted: this.videoMuted,
       nodeId: this.nodeId,
+      live: this.live,
     };
   }
 }

@@ -8,6 +8,25 @@ const OFFERED_SRTP_PROFILES = [0x0001, 0x0002];
 const SRTP_KEY_LENGTH = 16;
 const SRTP_SALT_LENGTH = 14;
 
+const RECORD_HEADER_LENGTH = 13;
+const ContentType = { changeCipherSpec: 20, alert: 21, handshake: 22, applicationData: 23 } as const;
+const ALERT_FATAL = 2;
+const ALERT_CLOSE_NOTIFY = 0;
+
+/** The part of werift's record cipher we use to authenticate post-handshake alerts (AEAD: decrypting verifies). */
+interface RecordDecryptor {
+  decryptPacket(record: {
+    recordLayerHeader: {
+      contentType: number;
+      protocolVersion: { major: number; minor: number };
+      epoch: number;
+      sequenceNumber: number;
+      contentLen: number;
+    };
+    fragment: Buffer;
+  }): Buffer;
+}
+
 export interface DtlsEndpointOptions {
   /** The ICE-lite server side is always the DTLS server (`a=setup:passive`); test clients are clients. */
   role: 'server' | 'client';
@@ -44,6 +63,8 @@ export class DtlsEndpoint {
   readonly #socket: DtlsSocket;
   readonly #transport: { onData: (data: Buffer) => void };
   #state: 'new' | 'connecting' | 'connected' | 'failed' | 'closed' = 'new';
+  /** Datagrams or records refused before werift saw them (malformed, or not acceptable after the handshake). */
+  droppedRecords = 0;
 
   constructor(options: DtlsEndpointOptions, events: DtlsEndpointEvents) {
     this.#options = options;
@@ -98,15 +119,87 @@ export class DtlsEndpoint {
     }
   }
 
-  /** One DTLS datagram from the peer; the buffer must not be reused by the caller afterwards. */
+  /**
+   * One DTLS datagram from the peer; the buffer must not be reused by the caller afterwards.
+   *
+   * werift's DTLS was written for a peer it trusts: a record of an unknown content type or a plaintext
+   * alert closes the association, a ClientHello restarts it, and a short record throws. Anything that
+   * can reach a bound ICE tuple (a spoofed source address is enough) would then end a live session, so
+   * records are framed and checked here first, and once keys are agreed only authenticated records count
+   * (RFC 6347 section 4.1.2.7: invalid records are silently discarded).
+   */
   handleDatagram(datagram: Buffer): void {
     if (this.#state === 'closed' || this.#state === 'failed') return;
+    if (!isWellFramed(datagram)) {
+      this.droppedRecords++;
+      return;
+    }
+    if (this.#state === 'connected') {
+      this.#handleAfterHandshake(datagram);
+      return;
+    }
     if (this.#state === 'new') this.#state = 'connecting';
+    this.#deliver(datagram);
+  }
+
+  #deliver(datagram: Buffer): void {
     try {
       this.#transport.onData(datagram);
     } catch (error) {
       // werift's parser throws on some malformed records; a hostile datagram must not take the worker down.
       this.#fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /**
+   * After the handshake the peer has only two things to say: its Finished again (epoch 1, when our last
+   * flight was lost: werift answers it) and an encrypted alert. Plaintext (epoch 0) records, renegotiation
+   * and application data (no data channels here) are dropped; an alert counts only if it decrypts.
+   */
+  #handleAfterHandshake(datagram: Buffer): void {
+    for (let at = 0; at < datagram.length; ) {
+      const length = RECORD_HEADER_LENGTH + datagram.readUInt16BE(at + 11);
+      const record = datagram.subarray(at, at + length);
+      at += length;
+      const contentType = record[0]!;
+      const epoch = record.readUInt16BE(3);
+      if (epoch === 0) {
+        this.droppedRecords++;
+      } else if (contentType === ContentType.handshake) {
+        this.#deliver(Buffer.from(record));
+      } else if (contentType === ContentType.alert) {
+        const alert = this.#decrypt(record);
+        if (alert === undefined || alert.length !== 2) {
+          this.droppedRecords++;
+          continue;
+        }
+        if (alert[0] === ALERT_FATAL || alert[1] === ALERT_CLOSE_NOTIFY) {
+          this.#state = 'closed';
+          this.#events.onClosed();
+          return;
+        }
+      } else {
+        this.droppedRecords++;
+      }
+    }
+  }
+
+  #decrypt(record: Buffer): Buffer | undefined {
+    const cipher = (this.#socket as unknown as { cipher?: RecordDecryptor }).cipher;
+    if (!cipher) return undefined;
+    try {
+      return cipher.decryptPacket({
+        recordLayerHeader: {
+          contentType: record[0]!,
+          protocolVersion: { major: record[1]!, minor: record[2]! },
+          epoch: record.readUInt16BE(3),
+          sequenceNumber: record.readUIntBE(5, 6),
+          contentLen: record.length - RECORD_HEADER_LENGTH,
+        },
+        fragment: Buffer.from(record.subarray(RECORD_HEADER_LENGTH)),
+      });
+    } catch {
+      return undefined;
     }
   }
 
@@ -157,6 +250,21 @@ export class DtlsEndpoint {
     this.#state = 'failed';
     this.#events.onFailed(error);
   }
+}
+
+/** One or more complete DTLS 1.x records of the four content types TLS 1.2 defines, and nothing else. */
+function isWellFramed(datagram: Buffer): boolean {
+  if (datagram.length < RECORD_HEADER_LENGTH) return false;
+  for (let at = 0; at < datagram.length; ) {
+    if (datagram.length - at < RECORD_HEADER_LENGTH) return false;
+    const contentType = datagram[at]!;
+    if (contentType < ContentType.changeCipherSpec || contentType > ContentType.applicationData) return false;
+    // DTLS 1.0 (0xfeff) or 1.2 (0xfefd); a ClientHello's record may carry either.
+    if (datagram[at + 1] !== 0xfe || (datagram[at + 2] !== 0xfd && datagram[at + 2] !== 0xff)) return false;
+    at += RECORD_HEADER_LENGTH + datagram.readUInt16BE(at + 11);
+    if (at > datagram.length) return false;
+  }
+  return true;
 }
 
 function isSupportedHash(algorithm: string): boolean {
