@@ -51,7 +51,7 @@ export interface MediaConfig {
   nackCachePackets: number;
   keyframeRequestIntervalMs: number;
   publisherMaxBitrateBps: number;
-  publisherStartBitrateBps: number;
+  publisherCongestionControl: 'transport-cc' | 'remb';
   consentTimeoutMs: number;
   udpBufferBytes: number;
 }

@@ -16,6 +16,7 @@ const CHOICES: Record<string, readonly string[]> = {
   'log.level': ['debug', 'info', 'warn', 'error', 'silent'],
   'log.format': ['pretty', 'json'],
   'cluster.state': ['memory', 'redis'],
+  'media.publisherCongestionControl': ['transport-cc', 'remb'],
   'controller.placementPolicy': ['least-loaded'],
 };
 

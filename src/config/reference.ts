@@ -86,10 +86,26 @@ export const referenceConfig: DotmConfig = {
     nackCachePackets: 2048,
     /** Keyframe requests from many subscribers reach the publisher at most this often. */
     keyframeRequestIntervalMs: 500,
-    /** REMB ceiling sent to publishers; browsers encode up to this. */
+    /**
+     * REMB sent to publishers, the most their browsers will send: the seed paper's 3 Mbit/s per
+     * participant, above the 2.5 Mbit/s a 720p camera encodes at (test/e2e/bitrate.test.ts).
+     */
     publisherMaxBitrateBps: 3_000_000,
-    /** REMB sent before the first estimate exists. */
-    publisherStartBitrateBps: 1_500_000,
+    /**
+     * How a publisher's browser finds its bit rate.
+     * 'remb': transport-cc is left out of the publish answer, so Chromium takes the REMB
+     * (publisherMaxBitrateBps) as its estimate and lowers it only on the loss our receiver reports
+     * show (above 10%); NACK repairs the rest. 'transport-cc': the answer agrees to transport-wide
+     * congestion control and the OTM sends its feedback every 100 ms, so Chromium's delay-based
+     * estimator runs (capped by the REMB) and backs off on a congested uplink before packets are lost.
+     * Why 'remb' is the default, measured with Chromium on a 2-core machine (test/e2e/bitrate.test.ts):
+     * both reach 2.5 Mbit/s when the machine is quiet, but with its CPU contended (load 7-20)
+     * 'transport-cc' stayed below 2 Mbit/s in 6 of 21 runs (its estimate stuck near 0.5-1 Mbit/s
+     * after start-up, then climbing ~8%/s) and 'remb' in none; with 3% loss on the publisher's link
+     * 'remb' reached 2.5 Mbit/s in ~4 s and 'transport-cc' in ~14 s. Prefer 'transport-cc' where
+     * publishers' uplinks, not the media nodes' CPUs, are the bottleneck.
+     */
+    publisherCongestionControl: 'remb',
     /** A peer that sends nothing (no ICE check, no media) for this long is gone. */
     consentTimeoutMs: 15000,
     /** Socket buffers sized for keyframe bursts of many subscribers at once. */

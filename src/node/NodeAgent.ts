@@ -109,7 +109,7 @@ export class NodeAgent {
         nackCachePackets: config.media.nackCachePackets,
         keyframeRequestIntervalMs: config.media.keyframeRequestIntervalMs,
         publisherMaxBitrateBps: config.media.publisherMaxBitrateBps,
-        publisherStartBitrateBps: config.media.publisherStartBitrateBps,
+        publisherCongestionControl: config.media.publisherCongestionControl,
         logLevel: config.log.level,
       }),
       {

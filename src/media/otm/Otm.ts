@@ -1,30 +1,32 @@
 import type { DtlsCertificate } from '../dtls/DtlsCertificate.ts';
 import type { UdpMux } from '../ice/UdpMux.ts';
-import { parseRtcpCompound } from '../rtcp/compound.ts';
-import { buildPli } from '../rtcp/pli.ts';
-import { buildRemb } from '../rtcp/remb.ts';
-import { buildSenderReport } from '../rtcp/senderReport.ts';
-import { isH264Keyframe } from '../rtp/h264.ts';
-import { PacketCache } from '../rtp/PacketCache.ts';
 import {
-  isValidRtp,
-  rtpPayloadRange,
-  rtpPayloadType,
-  rtpSequence,
-  rtpSsrc,
-  rtpTimestamp,
-} from '../rtp/rtpHeader.ts';
-import { isVp8Keyframe } from '../rtp/vp8.ts';
+  DEFAULT_PUBLISH_EXTENSIONS,
+  DEFAULT_RTCP_FEEDBACK,
+  EXTENSION_TRANSPORT_WIDE_CC,
+} from '../sdp/answerCommon.ts';
 import { answerPublish } from '../sdp/answerPublish.ts';
 import { answerSubscribe } from '../sdp/answerSubscribe.ts';
 import { SdpError } from '../sdp/SdpError.ts';
-import type { MediaKind, SourceTrack } from '../sdp/types.ts';
+import type { PublishOptions, SourceTrack } from '../sdp/types.ts';
 import { WebRtcTransport } from '../transport/WebRtcTransport.ts';
-import { KeyframeRequester } from './KeyframeRequester.ts';
+import type { LegTransport } from './LegTransport.ts';
 import { OtmError } from './OtmError.ts';
-import { OtmTrack } from './OtmTrack.ts';
+import { type OtmCounters, OtmForwarder } from './OtmForwarder.ts';
 import { PublisherLeg } from './PublisherLeg.ts';
 import { SubscriberLeg } from './SubscriberLeg.ts';
+
+export type { OtmCounters } from './OtmForwarder.ts';
+
+/**
+ * How the publisher's browser learns what bit rate it may send (see media.publisherCongestionControl
+ * in src/config/reference.ts for the measurements behind the default):
+ * - 'remb' (default): transport-cc is left out of the answer, so Chromium takes our REMB as its
+ *   estimate and lowers it on the loss our receiver reports show;
+ * - 'transport-cc': we agree to transport-wide congestion control and send its feedback every
+ *   100 ms; Chromium's own delay-based estimator runs, capped by the REMB.
+ */
+export type PublisherCongestionControl = 'transport-cc' | 'remb';
 
 export interface OtmOptions {
   streamId: string;
@@ -35,6 +37,7 @@ export interface OtmOptions {
   nackCachePackets: number;
   keyframeRequestIntervalMs: number;
   publisherMaxBitrateBps: number;
+  publisherCongestionControl?: PublisherCongestionControl;
 }
 
 export interface OtmEvents {
@@ -44,44 +47,27 @@ export interface OtmEvents {
   onSubscriberDisconnected(otm: Otm, participantId: string, reason: string): void;
 }
 
-export interface OtmCounters {
-  packetsIn: number;
-  bytesIn: number;
-  packetsOut: number;
-  bytesOut: number;
-  nacksAnswered: number;
-  nacksMissed: number;
-}
-
-const RTCP_REPORT_INTERVAL_MS = 1000;
+/** What the publish answer agrees to, per congestion control. */
+const PUBLISH_ANSWER_OPTIONS: Record<PublisherCongestionControl, PublishOptions> = {
+  'transport-cc': {},
+  remb: {
+    extensions: DEFAULT_PUBLISH_EXTENSIONS.filter((uri) => uri !== EXTENSION_TRANSPORT_WIDE_CC),
+    rtcpFeedback: DEFAULT_RTCP_FEEDBACK.filter((feedback) => feedback !== 'transport-cc'),
+  },
+};
 
 /**
  * OneToMany broadcaster: one published stream in, one copy per subscriber out, each over its own
- * DTLS-SRTP transport. Incoming packets are renumbered once into the OTM's own SSRC/sequence space
- * (so publisher reconnects are invisible to viewers), cached for NACKs, and fanned out.
- * Closing it closes the publisher and every subscriber transport and its timers.
+ * DTLS-SRTP transport. This class is the signalling side (WHIP/WHEP negotiation, legs, lifecycle);
+ * the packets go through its OtmForwarder. Closing it closes the publisher and every subscriber
+ * transport and its timers.
  */
 export class Otm {
   readonly streamId: string;
   readonly room: string;
-  readonly counters: OtmCounters = {
-    packetsIn: 0,
-    bytesIn: 0,
-    packetsOut: 0,
-    bytesOut: 0,
-    nacksAnswered: 0,
-    nacksMissed: 0,
-  };
   readonly #options: OtmOptions;
   readonly #events: OtmEvents;
-  readonly #tracks = new Map<MediaKind, OtmTrack>();
-  /** Publisher payload type → track (each m-line negotiates exactly one codec, so PTs are unique). */
-  readonly #trackByPayloadType = new Map<number, OtmTrack>();
-  readonly #subscribers = new Map<string, SubscriberLeg>();
-  readonly #cache: PacketCache;
-  readonly #keyframes: KeyframeRequester;
-  readonly #reportTimer: NodeJS.Timeout;
-  #publisher: PublisherLeg | undefined;
+  readonly #forwarder: OtmForwarder;
   #closed = false;
 
   constructor(options: OtmOptions, events: OtmEvents) {
@@ -89,22 +75,34 @@ export class Otm {
     this.room = options.room;
     this.#options = options;
     this.#events = events;
-    this.#cache = new PacketCache({ capacity: options.nackCachePackets });
-    this.#keyframes = new KeyframeRequester(options.keyframeRequestIntervalMs, () => this.#sendPli());
-    this.#reportTimer = setInterval(() => this.#sendPublisherReports(), RTCP_REPORT_INTERVAL_MS);
+    this.#forwarder = new OtmForwarder({
+      nackCachePackets: options.nackCachePackets,
+      keyframeRequestIntervalMs: options.keyframeRequestIntervalMs,
+      publisherMaxBitrateBps: options.publisherMaxBitrateBps,
+      cname: this.#cname,
+    });
+  }
+
+  get counters(): OtmCounters {
+    return this.#forwarder.counters;
   }
 
   get subscriberCount(): number {
-    return this.#subscribers.size;
+    return this.#forwarder.subscribers.size;
   }
 
   get publisherConnected(): boolean {
-    return this.#publisher?.transport.state === 'connected';
+    return this.#forwarder.publisher?.transport.state === 'connected';
+  }
+
+  get #cname(): string {
+    return `dotm-${this.streamId.slice(0, 8)}`;
   }
 
   /** WHIP: negotiates the publisher's offer. A new publish replaces the previous one (a reconnect). */
   acceptPublisher(participantId: string, offer: string): { answer: string; resourceId: string } {
     this.#assertOpen();
+    const forwarder = this.#forwarder;
     let leg: PublisherLeg | undefined;
     const transport = new WebRtcTransport(
       {
@@ -114,17 +112,17 @@ export class Otm {
       },
       {
         onConnected: () => {
-          if (leg && leg === this.#publisher) this.#handlePublisherConnected(leg);
+          if (leg && leg === forwarder.publisher) this.#handlePublisherConnected(leg);
         },
         onRtp: (packet, length) => {
-          if (leg === this.#publisher) this.#handlePublisherRtp(packet, length);
+          if (leg) forwarder.handlePublisherRtp(leg, packet, length);
         },
         onRtcp: (packet, length) => {
-          if (leg === this.#publisher) this.#handlePublisherRtcp(packet, length);
+          if (leg) forwarder.handlePublisherRtcp(leg, packet, length);
         },
         onClosed: (reason) => {
-          if (leg && leg === this.#publisher) {
-            this.#publisher = undefined;
+          if (leg && leg === forwarder.publisher) {
+            forwarder.removePublisher(leg);
             this.#events.onPublisherDisconnected(this, reason);
           }
         },
@@ -132,35 +130,29 @@ export class Otm {
     );
     let negotiated: ReturnType<typeof answerPublish>;
     try {
-      negotiated = answerPublish(offer, transport.localParameters());
+      negotiated = answerPublish(
+        offer,
+        transport.localParameters(),
+        PUBLISH_ANSWER_OPTIONS[this.#options.publisherCongestionControl ?? 'remb'],
+      );
     } catch (error) {
       transport.close();
       throw asOtmError(error);
     }
     transport.setRemoteParameters(negotiated.remote);
     leg = new PublisherLeg(participantId, transport, negotiated.tracks);
-    const previous = this.#publisher;
-    this.#publisher = leg;
+    const previous = forwarder.publisher;
+    forwarder.setPublisher(leg);
     previous?.transport.close();
-    this.#trackByPayloadType.clear();
-    for (const negotiatedTrack of negotiated.tracks) {
-      let track = this.#tracks.get(negotiatedTrack.kind);
-      if (!track) {
-        track = new OtmTrack(negotiatedTrack.kind, negotiatedTrack.codec);
-        this.#tracks.set(track.kind, track);
-      } else {
-        track.codec = negotiatedTrack.codec;
-      }
-      this.#trackByPayloadType.set(negotiatedTrack.codec.payloadType, track);
-    }
     return { answer: negotiated.answer, resourceId: leg.resourceId };
   }
 
   /** WHEP: negotiates a viewer's offer against the tracks the publisher sends. */
   acceptSubscriber(participantId: string, offer: string): { answer: string; resourceId: string } {
     this.#assertOpen();
-    if (this.#tracks.size === 0) throw new OtmError('conflict', 'the stream has no publisher yet');
-    const sources: SourceTrack[] = [...this.#tracks.values()].map((track) => ({
+    const forwarder = this.#forwarder;
+    if (forwarder.tracks.size === 0) throw new OtmError('conflict', 'the stream has no publisher yet');
+    const sources: SourceTrack[] = [...forwarder.tracks.values()].map((track) => ({
       kind: track.kind,
       codec: {
         name: track.codec.name,
@@ -169,7 +161,7 @@ export class Otm {
         fmtp: track.codec.fmtp,
       },
       ssrc: track.ssrc,
-      cname: `dotm-${this.streamId.slice(0, 8)}`,
+      cname: this.#cname,
       streamId: this.streamId,
       trackId: track.trackId,
     }));
@@ -184,7 +176,7 @@ export class Otm {
         onConnected: () => {
           if (!leg) return;
           this.#events.onSubscriberConnected(this, leg.participantId);
-          this.#keyframes.request();
+          forwarder.requestKeyframe('pli');
         },
         onRtp: () => {},
         onRtcp: (packet, length) => leg?.handleRtcp(packet, length),
@@ -201,16 +193,16 @@ export class Otm {
     transport.setRemoteParameters(negotiated.remote);
     leg = new SubscriberLeg(participantId, transport, {
       onConnected: () => {},
-      onKeyframeRequest: () => this.#keyframes.request(),
-      onNack: (subscriber, ssrc, sequences) => this.#answerNack(subscriber, ssrc, sequences),
+      onKeyframeRequest: (_subscriber, kind) => forwarder.requestKeyframe(kind),
+      onNack: (subscriber, ssrc, sequences) => forwarder.answerNack(subscriber, ssrc, sequences),
       onClosed: (subscriber, reason) => {
-        if (this.#subscribers.delete(subscriber.resourceId)) {
+        if (forwarder.removeSubscriber(subscriber)) {
           this.#events.onSubscriberDisconnected(this, subscriber.participantId, reason);
         }
       },
     });
     leg.setTracks(negotiated.tracks);
-    this.#subscribers.set(leg.resourceId, leg);
+    forwarder.addSubscriber(leg);
     return { answer: negotiated.answer, resourceId: leg.resourceId };
   }
 
@@ -219,8 +211,7 @@ export class Otm {
     resourceId: string,
     remoteUfrag: string,
   ): { ufrag: string; pwd: string; candidate: { ip: string; port: number } } {
-    const transport = this.#transportOf(resourceId);
-    const { ufrag, pwd } = transport.restartIce(remoteUfrag);
+    const { ufrag, pwd } = this.#transportOf(resourceId).restartIce(remoteUfrag);
     return {
       ufrag,
       pwd,
@@ -229,19 +220,21 @@ export class Otm {
   }
 
   hasResource(resourceId: string): boolean {
-    return this.#publisher?.resourceId === resourceId || this.#subscribers.has(resourceId);
+    return (
+      this.#forwarder.publisher?.resourceId === resourceId || this.#forwarder.subscribers.has(resourceId)
+    );
   }
 
   /** DELETE of a WHIP/WHEP resource. */
   removeResource(resourceId: string): void {
-    if (this.#publisher?.resourceId === resourceId) {
-      const publisher = this.#publisher;
-      this.#publisher = undefined;
+    const publisher = this.#forwarder.publisher;
+    if (publisher?.resourceId === resourceId) {
+      this.#forwarder.removePublisher(publisher);
       publisher.transport.close();
       this.#events.onPublisherDisconnected(this, 'deleted');
       return;
     }
-    const subscriber = this.#subscribers.get(resourceId);
+    const subscriber = this.#forwarder.subscribers.get(resourceId);
     if (!subscriber) throw new OtmError('not-found', 'no such WHIP/WHEP resource');
     subscriber.close('deleted');
   }
@@ -249,17 +242,14 @@ export class Otm {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#reportTimer);
-    this.#keyframes.close();
-    const publisher = this.#publisher;
-    this.#publisher = undefined;
-    publisher?.transport.close();
-    for (const subscriber of [...this.#subscribers.values()]) subscriber.close('otm-closed');
-    this.#subscribers.clear();
-    this.#cache.close();
+    const publisher = this.#forwarder.publisher;
+    if (publisher !== undefined) {
+      this.#forwarder.removePublisher(publisher);
+      publisher.transport.close();
+    }
+    for (const subscriber of [...this.#forwarder.subscribers.values()]) subscriber.close('otm-closed');
+    this.#forwarder.close();
   }
-
-  // ── ingress ──────────────────────────────────────────────────────────────────────
 
   #handlePublisherConnected(leg: PublisherLeg): void {
     this.#events.onPublisherConnected(this, {
@@ -267,104 +257,13 @@ export class Otm {
       hasVideo: leg.tracks.some((t) => t.kind === 'video'),
     });
     // A reconnected publisher starts from a keyframe so viewers recover at once.
-    if (this.#subscribers.size > 0) this.#keyframes.request();
+    if (this.#forwarder.subscribers.size > 0) this.#forwarder.requestKeyframe('pli');
   }
 
-  /** The hot path: a plain RTP packet from the publisher, in a buffer we may modify. */
-  #handlePublisherRtp(packet: Buffer, length: number): void {
-    if (!isValidRtp(packet, length)) return;
-    const track = this.#trackByPayloadType.get(rtpPayloadType(packet));
-    if (!track) return;
-    const ssrc = rtpSsrc(packet);
-    if (track.inboundSsrc !== ssrc) {
-      if (track.inboundSsrc !== undefined) track.rewriter.switchSource();
-      track.inboundSsrc = ssrc;
-    }
-    const inboundTimestamp = rtpTimestamp(packet);
-    if (!track.rewriter.rewrite(rtpSequence(packet), inboundTimestamp, Date.now())) return;
-    track.timestampOffset = (track.rewriter.timestamp - inboundTimestamp) >>> 0;
-    packet.writeUInt16BE(track.rewriter.sequence, 2);
-    packet.writeUInt32BE(track.rewriter.timestamp >>> 0, 4);
-    packet.writeUInt32BE(track.ssrc, 8);
-    this.counters.packetsIn++;
-    this.counters.bytesIn += length;
-    track.packets++;
-    track.octets += length;
-    if (track.kind === 'video' && this.#isKeyframe(track, packet, length)) this.#keyframes.keyframeArrived();
-    this.#cache.put(packet, length);
-    for (const subscriber of this.#subscribers.values()) {
-      subscriber.forward(track.kind, packet, length);
-    }
-    this.counters.packetsOut += this.#subscribers.size;
-    this.counters.bytesOut += this.#subscribers.size * length;
-  }
-
-  #isKeyframe(track: OtmTrack, packet: Buffer, length: number): boolean {
-    const range = rtpPayloadRange(packet, length);
-    if (!range) return false;
-    const codec = track.codec.name.toLowerCase();
-    if (codec === 'vp8') return isVp8Keyframe(packet, range.start, range.end);
-    if (codec === 'h264') return isH264Keyframe(packet, range.start, range.end);
-    return false;
-  }
-
-  #handlePublisherRtcp(packet: Buffer, length: number): void {
-    for (const rtcp of parseRtcpCompound(packet, length)) {
-      if (rtcp.type !== 'sr') continue;
-      // Viewers need the publisher's NTP↔RTP mapping for lip sync, in the OTM's SSRC and timestamps.
-      const track = [...this.#tracks.values()].find((t) => t.inboundSsrc === rtcp.ssrc);
-      if (!track) continue;
-      const report = buildSenderReport({
-        ssrc: track.ssrc,
-        ntpSeconds: rtcp.ntpSeconds,
-        ntpFraction: rtcp.ntpFraction,
-        rtpTimestamp: (rtcp.rtpTimestamp + track.timestampOffset) >>> 0,
-        packetCount: track.packets >>> 0,
-        octetCount: track.octets >>> 0,
-      });
-      for (const subscriber of this.#subscribers.values()) {
-        if (subscriber.connected) subscriber.transport.sendRtcp(report);
-      }
-    }
-  }
-
-  // ── feedback ─────────────────────────────────────────────────────────────────────
-
-  #answerNack(subscriber: SubscriberLeg, ssrc: number, sequences: number[]): void {
-    const track = [...this.#tracks.values()].find((t) => t.ssrc === ssrc);
-    if (!track) return;
-    for (const sequence of sequences) {
-      const cached = this.#cache.get(ssrc, sequence);
-      if (!cached) {
-        this.counters.nacksMissed++;
-        continue;
-      }
-      this.counters.nacksAnswered++;
-      subscriber.forward(track.kind, cached.buf, cached.len);
-    }
-  }
-
-  #sendPli(): void {
-    const publisher = this.#publisher;
-    const video = this.#tracks.get('video');
-    if (!publisher || video?.inboundSsrc === undefined) return;
-    publisher.transport.sendRtcp(buildPli(publisher.rtcpSsrc, video.inboundSsrc));
-  }
-
-  /** REMB lets the publisher's browser use the bit rate we want (without it Chromium stays low). */
-  #sendPublisherReports(): void {
-    const publisher = this.#publisher;
-    if (publisher?.transport.state !== 'connected') return;
-    const ssrcs = [...this.#tracks.values()].flatMap((t) =>
-      t.inboundSsrc === undefined ? [] : [t.inboundSsrc],
-    );
-    if (ssrcs.length === 0) return;
-    publisher.transport.sendRtcp(buildRemb(publisher.rtcpSsrc, this.#options.publisherMaxBitrateBps, ssrcs));
-  }
-
-  #transportOf(resourceId: string): WebRtcTransport {
-    if (this.#publisher?.resourceId === resourceId) return this.#publisher.transport;
-    const subscriber = this.#subscribers.get(resourceId);
+  #transportOf(resourceId: string): LegTransport {
+    const publisher = this.#forwarder.publisher;
+    if (publisher?.resourceId === resourceId) return publisher.transport;
+    const subscriber = this.#forwarder.subscribers.get(resourceId);
     if (!subscriber) throw new OtmError('not-found', 'no such WHIP/WHEP resource');
     return subscriber.transport;
   }

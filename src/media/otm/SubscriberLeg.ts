@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { parseRtcpCompound } from '../rtcp/compound.ts';
+import type { KeyframeRequestKind } from '../rtcp/KeyframeRequestAggregator.ts';
 import { nackToSequenceNumbers } from '../rtcp/nack.ts';
 import { type RtpRewrite, writeEgressPacket } from '../rtp/RtpEgressWriter.ts';
 import { rtpSequence, rtpTimestamp } from '../rtp/rtpHeader.ts';
 import type { MediaKind, NegotiatedTrack } from '../sdp/types.ts';
 import { SRTP_MAX_TRAILER } from '../srtp/SrtpProfile.ts';
-import type { TransportCloseReason, WebRtcTransport } from '../transport/WebRtcTransport.ts';
+import type { TransportCloseReason } from '../transport/WebRtcTransport.ts';
+import type { LegTransport } from './LegTransport.ts';
 
 /** Room for one-byte header extensions we may add, so writeEgressPacket never runs short. */
 const EGRESS_HEADROOM = 64;
 
 export interface SubscriberLegEvents {
   onConnected(leg: SubscriberLeg): void;
-  onKeyframeRequest(leg: SubscriberLeg): void;
+  onKeyframeRequest(leg: SubscriberLeg, kind: KeyframeRequestKind): void;
   onNack(leg: SubscriberLeg, ssrc: number, sequences: number[]): void;
   onClosed(leg: SubscriberLeg, reason: TransportCloseReason | 'deleted' | 'otm-closed'): void;
 }
@@ -26,13 +28,13 @@ interface EgressTrack {
 export class SubscriberLeg {
   readonly resourceId = randomBytes(12).toString('base64url');
   readonly participantId: string;
-  readonly transport: WebRtcTransport;
+  readonly transport: LegTransport;
   readonly #tracks = new Map<MediaKind, EgressTrack>();
   readonly #rewrite: RtpRewrite = { ssrc: 0, payloadType: 0, sequence: 0, timestamp: 0 };
   readonly #events: SubscriberLegEvents;
   #closed = false;
 
-  constructor(participantId: string, transport: WebRtcTransport, events: SubscriberLegEvents) {
+  constructor(participantId: string, transport: LegTransport, events: SubscriberLegEvents) {
     this.participantId = participantId;
     this.transport = transport;
     this.#events = events;
@@ -70,7 +72,7 @@ export class SubscriberLeg {
       switch (rtcp.type) {
         case 'pli':
         case 'fir':
-          this.#events.onKeyframeRequest(this);
+          this.#events.onKeyframeRequest(this, rtcp.type);
           break;
         case 'nack':
           this.#events.onNack(this, rtcp.mediaSsrc, nackToSequenceNumbers(rtcp));

@@ -115,6 +115,7 @@ export class MediaWorker {
         nackCachePackets: this.#options.nackCachePackets,
         keyframeRequestIntervalMs: this.#options.keyframeRequestIntervalMs,
         publisherMaxBitrateBps: this.#options.publisherMaxBitrateBps,
+        publisherCongestionControl: this.#options.publisherCongestionControl,
       },
       {
         onPublisherConnected: (o, tracks) =>

@@ -73,6 +73,6 @@ export interface WorkerStartOptions {
   nackCachePackets: number;
   keyframeRequestIntervalMs: number;
   publisherMaxBitrateBps: number;
-  publisherStartBitrateBps: number;
+  publisherCongestionControl: 'transport-cc' | 'remb';
   logLevel: string;
 }
