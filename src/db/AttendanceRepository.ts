@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Row } from './Database.ts';
 import { num, optionalNum, optionalStr, str } from './rowValues.ts';
+import { compareText } from './textOrder.ts';
 
 export type AttendanceRole = 'moderator' | 'viewer';
 
@@ -81,12 +82,13 @@ export class AttendanceRepository {
     return changes;
   }
 
+  /** In the order they joined (then by id; sorted here, not by ORDER BY: see textOrder.ts). */
   async listForMeeting(meetingId: string): Promise<AttendanceRecord[]> {
     const rows = await this.#db.query<AttendanceRow>(
-      `SELECT ${COLUMNS} FROM attendance WHERE meeting_id = ? ORDER BY joined_at, id`,
+      `SELECT ${COLUMNS} FROM attendance WHERE meeting_id = ?`,
       [meetingId],
     );
-    return rows.map(toAttendance);
+    return rows.map(toAttendance).sort((a, b) => a.joinedAt - b.joinedAt || compareText(a.id, b.id));
   }
 
   async countOpen(meetingId: string): Promise<number> {

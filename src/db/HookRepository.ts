@@ -42,7 +42,8 @@ export class HookRepository {
    * (BBB answers that case with a duplicateWarning).
    */
   async create(hook: NewHook, now = Date.now()): Promise<{ hook: HookRecord; created: boolean }> {
-    // Two controllers may pick the same next id; the primary key refuses one of them, which retries.
+    // Two controllers may pick the same next id, or register the same hook at the same moment: the
+    // primary key or hooks_one_per_target refuses one of them, which retries (and finds the other's).
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#db.transaction(async (tx) => {

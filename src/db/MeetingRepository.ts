@@ -1,5 +1,6 @@
 import type { Database, Row } from './Database.ts';
 import { bool, jsonObject, num, optionalNum, optionalStr, str } from './rowValues.ts';
+import { compareText } from './textOrder.ts';
 
 /** api: the end call; empty: everyone left; expired: nobody came; duration: ran out of time; failed: the runtime refused it. */
 export type MeetingEndReason = 'api' | 'empty' | 'expired' | 'duration' | 'failed';
@@ -121,21 +122,19 @@ export class MeetingRepository {
     return this.#one(`SELECT ${COLUMNS} FROM meetings WHERE room = ? AND ended_at IS NULL`, [room]);
   }
 
-  /** The tenant's active meetings, oldest first. */
+  /** The tenant's active meetings, oldest first (then by id). */
   async listActive(tenantId: string): Promise<MeetingRecord[]> {
     const rows = await this.#db.query<MeetingRow>(
-      `SELECT ${COLUMNS} FROM meetings WHERE tenant_id = ? AND ended_at IS NULL ORDER BY created_at, id`,
+      `SELECT ${COLUMNS} FROM meetings WHERE tenant_id = ? AND ended_at IS NULL`,
       [tenantId],
     );
-    return rows.map(toMeeting);
+    return rows.map(toMeeting).sort(oldestFirst);
   }
 
-  /** Every tenant's active meetings (for the lifecycle sweep and the dashboard). */
+  /** Every tenant's active meetings (for the lifecycle sweep and the dashboard), oldest first. */
   async listAllActive(): Promise<MeetingRecord[]> {
-    const rows = await this.#db.query<MeetingRow>(
-      `SELECT ${COLUMNS} FROM meetings WHERE ended_at IS NULL ORDER BY created_at, id`,
-    );
-    return rows.map(toMeeting);
+    const rows = await this.#db.query<MeetingRow>(`SELECT ${COLUMNS} FROM meetings WHERE ended_at IS NULL`);
+    return rows.map(toMeeting).sort(oldestFirst);
   }
 
   /** Sets the start time once: the first participant's arrival. */
@@ -167,6 +166,11 @@ export class MeetingRepository {
     const row = await this.#db.queryOne<MeetingRow>(sql, params);
     return row ? toMeeting(row) : undefined;
   }
+}
+
+/** Sorted here, not by ORDER BY: see textOrder.ts. */
+function oldestFirst(a: MeetingRecord, b: MeetingRecord): number {
+  return a.createdAt - b.createdAt || compareText(a.id, b.id);
 }
 
 function toMeeting(row: MeetingRow): MeetingRecord {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Database } from './Database.ts';
+import { compareText } from './textOrder.ts';
 
 export interface Migration {
   /** Sorts the migrations: the file name without `.sql`, e.g. `0001_initial`. */
@@ -22,7 +23,7 @@ export class Migrator {
 
   constructor(db: Database, migrations: Migration[] = Migrator.bundled()) {
     this.#db = db;
-    this.#migrations = [...migrations].sort((a, b) => (a.version < b.version ? -1 : 1));
+    this.#migrations = [...migrations].sort((a, b) => compareText(a.version, b.version));
   }
 
   /** The SQL files of src/db/migrations/. */
@@ -63,9 +64,7 @@ export class Migrator {
   }
 
   async appliedVersions(): Promise<string[]> {
-    const rows = await this.#db.query<{ version: string }>(
-      'SELECT version FROM schema_migrations ORDER BY version',
-    );
-    return rows.map((r) => r.version);
+    const rows = await this.#db.query<{ version: string }>('SELECT version FROM schema_migrations');
+    return rows.map((r) => r.version).sort(compareText);
   }
 }

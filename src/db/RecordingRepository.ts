@@ -1,6 +1,7 @@
 import type { Database, Row, SqlValue } from './Database.ts';
 import { bool, jsonArray, jsonObject, num, str } from './rowValues.ts';
 import { placeholderList } from './sqlPlaceholders.ts';
+import { compareText } from './textOrder.ts';
 
 export type RecordingState = 'processing' | 'processed' | 'published' | 'unpublished' | 'deleted';
 
@@ -126,11 +127,15 @@ export class RecordingRepository {
       params.push(...states);
     }
     const rows = await this.#db.query<RecordingRow>(
-      `SELECT ${COLUMNS} FROM recordings WHERE ${where.join(' AND ')} ORDER BY start_time DESC, record_id`,
+      `SELECT ${COLUMNS} FROM recordings WHERE ${where.join(' AND ')}`,
       params,
     );
-    // Prefix and metadata matching stay out of SQL: LIKE differs in case rules between the engines.
-    const matching = rows.map(toRecording).filter((recording) => {
+    // Order, prefix and metadata matching stay out of SQL: text order follows the PostgreSQL
+    // database's collation (textOrder.ts), and LIKE differs in case rules between the engines.
+    const newestFirst = rows
+      .map(toRecording)
+      .sort((a, b) => b.startTime - a.startTime || compareText(a.recordId, b.recordId));
+    const matching = newestFirst.filter((recording) => {
       if (filter.recordIds && !filter.recordIds.some((prefix) => recording.recordId.startsWith(prefix))) {
         return false;
       }
@@ -178,6 +183,13 @@ export class RecordingRepository {
     now = Date.now(),
   ): Promise<number> {
     return this.#db.transaction(async (tx) => {
+      // Claim the rows before reading them: PostgreSQL runs concurrent updates side by side, and two
+      // that both read first would each write back a copy without the other's change.
+      await tx.execute(
+        `UPDATE recordings SET updated_at = ?
+         WHERE tenant_id = ? AND state <> 'deleted' AND record_id IN (${placeholderList(recordIds.length)})`,
+        [now, tenantId, ...recordIds],
+      );
       const rows = await tx.query<{ record_id: string; metadata: string }>(
         `SELECT record_id, metadata FROM recordings
          WHERE tenant_id = ? AND state <> 'deleted' AND record_id IN (${placeholderList(recordIds.length)})`,

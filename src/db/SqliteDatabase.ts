@@ -4,7 +4,9 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { AsyncMutex } from './AsyncMutex.ts';
 import { type ConstraintKind, ConstraintViolationError } from './ConstraintViolationError.ts';
 import type { Database, ExecuteResult, Queryable, Row, SqlValue } from './Database.ts';
+import { checkParams } from './paramValues.ts';
 import { SqliteTransaction } from './SqliteTransaction.ts';
+import { TransactionScope } from './TransactionScope.ts';
 
 export interface SqliteDatabaseOptions {
   /** A file path (its folder is created), or ':memory:' for tests. */
@@ -31,6 +33,7 @@ export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite';
   readonly #db: DatabaseSync;
   readonly #mutex = new AsyncMutex();
+  readonly #scope = new TransactionScope();
   readonly #statements = new Map<string, StatementSync>();
   #closed = false;
 
@@ -46,7 +49,8 @@ export class SqliteDatabase implements Database {
     }
   }
 
-  query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+  async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    this.#scope.assertOutside();
     return this.#mutex.run(() => this.#all<T>(sql, params));
   }
 
@@ -54,15 +58,18 @@ export class SqliteDatabase implements Database {
     return (await this.query<T>(sql, params))[0];
   }
 
-  execute(sql: string, params: readonly SqlValue[] = []): Promise<ExecuteResult> {
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<ExecuteResult> {
+    this.#scope.assertOutside();
     return this.#mutex.run(() => this.#run(sql, params));
   }
 
-  executeScript(sql: string): Promise<void> {
+  async executeScript(sql: string): Promise<void> {
+    this.#scope.assertOutside();
     return this.#mutex.run(() => this.#exec(sql));
   }
 
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.#scope.assertOutside();
     return this.#mutex.run(async () => {
       this.#exec('BEGIN IMMEDIATE');
       const tx = new SqliteTransaction({
@@ -71,7 +78,11 @@ export class SqliteDatabase implements Database {
         exec: (sql) => this.#exec(sql),
       });
       try {
-        const result = await work(tx);
+        const result = await this.#scope.run(() => work(tx));
+        // SQLite would commit around a failed statement; PostgreSQL cannot, so neither does this.
+        if (tx.failed) {
+          throw new Error('the transaction rolled back: a statement in it failed', { cause: tx.failure });
+        }
         this.#exec('COMMIT');
         return result;
       } catch (error) {
@@ -84,6 +95,7 @@ export class SqliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    this.#scope.assertOutside();
     await this.#mutex.run(() => {
       if (this.#closed) return;
       this.#closed = true;
@@ -93,17 +105,20 @@ export class SqliteDatabase implements Database {
   }
 
   #all<T extends Row>(sql: string, params: readonly SqlValue[]): T[] {
+    checkParams(params);
     const rows = this.#guard(() => this.#statement(sql).all(...(params as SQLInputValue[])));
     // Plain objects (node:sqlite returns null-prototype ones) so rows compare and spread normally.
     return rows.map((row) => ({ ...row }) as T);
   }
 
   #run(sql: string, params: readonly SqlValue[]): ExecuteResult {
+    checkParams(params);
     const result = this.#guard(() => this.#statement(sql).run(...(params as SQLInputValue[])));
     return { changes: Number(result.changes) };
   }
 
   #exec(sql: string): void {
+    if (this.#closed) throw new Error('the database is closed');
     this.#guard(() => this.#db.exec(sql));
   }
 

@@ -7,13 +7,26 @@ export interface UnlockedStatements {
   exec(sql: string): void;
 }
 
-/** The handle a transaction's work runs statements through; unusable once the transaction ended. */
+/**
+ * The handle a transaction's work runs statements through; unusable once the transaction ended, and
+ * after a failed statement (the rule PostgreSQL imposes, kept here so both engines behave alike).
+ */
 export class SqliteTransaction implements Queryable {
   readonly #statements: UnlockedStatements;
   #open = true;
+  #failure: unknown;
 
   constructor(statements: UnlockedStatements) {
     this.#statements = statements;
+  }
+
+  /** The error of the statement that doomed the transaction, if one failed. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  get failed(): boolean {
+    return this.#failure !== undefined;
   }
 
   finish(): void {
@@ -21,8 +34,7 @@ export class SqliteTransaction implements Queryable {
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    this.#check();
-    return this.#statements.all(sql, params) as T[];
+    return this.#run(() => this.#statements.all(sql, params) as T[]);
   }
 
   async queryOne<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
@@ -30,16 +42,25 @@ export class SqliteTransaction implements Queryable {
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<ExecuteResult> {
-    this.#check();
-    return this.#statements.run(sql, params);
+    return this.#run(() => this.#statements.run(sql, params));
   }
 
   async executeScript(sql: string): Promise<void> {
-    this.#check();
-    this.#statements.exec(sql);
+    this.#run(() => this.#statements.exec(sql));
   }
 
-  #check(): void {
+  #run<T>(statement: () => T): T {
     if (!this.#open) throw new Error('this transaction has already ended');
+    if (this.#failure !== undefined) {
+      throw new Error('an earlier statement of this transaction failed; it can only roll back', {
+        cause: this.#failure,
+      });
+    }
+    try {
+      return statement();
+    } catch (error) {
+      this.#failure = error;
+      throw error;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable, Row } from './Database.ts';
 import { bool, jsonObject, num, str } from './rowValues.ts';
+import { compareText } from './textOrder.ts';
 
 /** Applied to the meeting page a tenant's users see. */
 export interface TenantTheme {
@@ -115,17 +116,19 @@ export class TenantRepository {
     return this.#one(`SELECT ${COLUMNS} FROM tenants WHERE is_default = 1`, []);
   }
 
-  /** Every tenant with its hostnames and secrets, by name. */
+  /** Every tenant with its hostnames and secrets, by name (code point order, see textOrder.ts). */
   async list(): Promise<Tenant[]> {
     const [rows, hostnames, secrets] = await Promise.all([
-      this.#db.query<TenantRow>(`SELECT ${COLUMNS} FROM tenants ORDER BY name`),
+      this.#db.query<TenantRow>(`SELECT ${COLUMNS} FROM tenants`),
       this.#db.query<{ tenant_id: string; hostname: string }>(
-        'SELECT tenant_id, hostname FROM tenant_hostnames ORDER BY hostname',
+        'SELECT tenant_id, hostname FROM tenant_hostnames',
       ),
       this.#db.query<{ tenant_id: string; secret: string }>(
-        'SELECT tenant_id, secret FROM tenant_secrets ORDER BY tenant_id, position',
+        'SELECT tenant_id, secret FROM tenant_secrets ORDER BY position',
       ),
     ]);
+    rows.sort((x, y) => compareText(x.name, y.name));
+    hostnames.sort((x, y) => compareText(x.hostname, y.hostname));
     return rows.map((row) =>
       toTenant(
         row,
@@ -137,13 +140,16 @@ export class TenantRepository {
 
   async update(id: string, patch: TenantPatch, now = Date.now()): Promise<Tenant | undefined> {
     const found = await this.#db.transaction(async (tx) => {
+      // Claim the row before reading it. PostgreSQL runs concurrent updates side by side: two that
+      // both read first would each write back the fields the other had just changed.
+      const claimed = await tx.execute('UPDATE tenants SET updated_at = ? WHERE id = ?', [now, id]);
+      if (claimed.changes === 0) return false;
       const current = await tx.queryOne<TenantRow>(`SELECT ${COLUMNS} FROM tenants WHERE id = ?`, [id]);
       if (!current) return false;
-      await tx.execute('UPDATE tenants SET name = ?, region = ?, settings = ?, updated_at = ? WHERE id = ?', [
+      await tx.execute('UPDATE tenants SET name = ?, region = ?, settings = ? WHERE id = ?', [
         patch.name ?? current.name,
         patch.region ?? current.region,
         patch.settings === undefined ? current.settings : JSON.stringify(patch.settings),
-        now,
         id,
       ]);
       if (patch.hostnames) await replaceHostnames(tx, id, patch.hostnames);
@@ -163,10 +169,9 @@ export class TenantRepository {
     const row = await this.#db.queryOne<TenantRow>(sql, params);
     if (!row) return undefined;
     const [hostnames, secrets] = await Promise.all([
-      this.#db.query<{ hostname: string }>(
-        'SELECT hostname FROM tenant_hostnames WHERE tenant_id = ? ORDER BY hostname',
-        [row.id],
-      ),
+      this.#db.query<{ hostname: string }>('SELECT hostname FROM tenant_hostnames WHERE tenant_id = ?', [
+        row.id,
+      ]),
       this.#db.query<{ secret: string }>(
         'SELECT secret FROM tenant_secrets WHERE tenant_id = ? ORDER BY position',
         [row.id],
@@ -174,7 +179,7 @@ export class TenantRepository {
     ]);
     return toTenant(
       row,
-      hostnames.map((h) => h.hostname),
+      hostnames.map((h) => h.hostname).sort(compareText),
       secrets.map((s) => s.secret),
     );
   }

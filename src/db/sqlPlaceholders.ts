@@ -50,7 +50,11 @@ function closingQuote(sql: string, start: number, quote: string): number {
   return sql.length;
 }
 
-/** `?, ?, ?` for an IN list of `count` values (at least one, so the SQL stays valid). */
+/**
+ * `?, ?, ?` for an IN list of `count` values. An empty list becomes `NULL`, which keeps the SQL valid
+ * and matches nothing; a lone `?` would, too, on SQLite (a missing value binds NULL), but PostgreSQL
+ * refuses a statement given fewer values than placeholders.
+ */
 export function placeholderList(count: number): string {
-  return Array.from({ length: Math.max(1, count) }, () => '?').join(', ');
+  return count === 0 ? 'NULL' : Array.from({ length: count }, () => '?').join(', ');
 }

@@ -1,62 +1,64 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { it } from 'node:test';
 import { AttendanceRepository } from '../../src/db/AttendanceRepository.ts';
 import { MeetingRepository } from '../../src/db/MeetingRepository.ts';
 import { TenantRepository } from '../../src/db/TenantRepository.ts';
-import { migratedMemoryDb } from './dbRig.ts';
+import { describeEachEngine } from './dbRig.ts';
 
-test('joins and leaves are recorded per participant session', async () => {
-  const db = await migratedMemoryDb();
-  const tenant = await new TenantRepository(db).create({ name: 't', secrets: ['s'] });
-  await new MeetingRepository(db).createIfAbsent({
-    id: 'm1',
-    tenantId: tenant.id,
-    externalId: 'class',
-    room: 'm1',
-    name: 'Class',
-    attendeePw: 'ap',
-    moderatorPw: 'mp',
-    record: false,
-    durationMinutes: 0,
-    maxParticipants: 0,
-    createParams: {},
-    metadata: {},
-    createdAt: 1,
-  });
-  const attendance = new AttendanceRepository(db);
-  const base = { meetingId: 'm1', tenantId: tenant.id };
-  await attendance.recordJoin({
-    ...base,
-    participantId: 'p1',
-    userId: 'u1',
-    fullName: 'Ada',
-    role: 'moderator',
-    joinedAt: 10,
-  });
-  await attendance.recordJoin({
-    ...base,
-    participantId: 'p2',
-    userId: 'u2',
-    fullName: 'Bob',
-    role: 'viewer',
-    joinedAt: 20,
-  });
-  assert.equal(await attendance.countOpen('m1'), 2);
-  assert.equal(await attendance.lastLeftAt('m1'), undefined);
+describeEachEngine('AttendanceRepository', (engine) => {
+  it('joins and leaves are recorded per participant session', async () => {
+    const db = await engine.migrated();
+    const tenant = await new TenantRepository(db).create({ name: 't', secrets: ['s'] });
+    await new MeetingRepository(db).createIfAbsent({
+      id: 'm1',
+      tenantId: tenant.id,
+      externalId: 'class',
+      room: 'm1',
+      name: 'Class',
+      attendeePw: 'ap',
+      moderatorPw: 'mp',
+      record: false,
+      durationMinutes: 0,
+      maxParticipants: 0,
+      createParams: {},
+      metadata: {},
+      createdAt: 1,
+    });
+    const attendance = new AttendanceRepository(db);
+    const base = { meetingId: 'm1', tenantId: tenant.id };
+    await attendance.recordJoin({
+      ...base,
+      participantId: 'p1',
+      userId: 'u1',
+      fullName: 'Ada',
+      role: 'moderator',
+      joinedAt: 10,
+    });
+    await attendance.recordJoin({
+      ...base,
+      participantId: 'p2',
+      userId: 'u2',
+      fullName: 'Bob',
+      role: 'viewer',
+      joinedAt: 20,
+    });
+    assert.equal(await attendance.countOpen('m1'), 2);
+    assert.equal(await attendance.lastLeftAt('m1'), undefined);
 
-  assert.equal(await attendance.recordLeave('m1', 'p2', 30, 'left'), true);
-  assert.equal(await attendance.recordLeave('m1', 'p2', 31, 'left'), false);
-  assert.equal(await attendance.countOpen('m1'), 1);
+    assert.equal(await attendance.recordLeave('m1', 'p2', 30, 'left'), true);
+    assert.equal(await attendance.recordLeave('m1', 'p2', 31, 'left'), false);
+    assert.equal(await attendance.countOpen('m1'), 1);
 
-  assert.equal(await attendance.closeAll('m1', 40, 'meeting-ended'), 1);
-  assert.equal(await attendance.lastLeftAt('m1'), 40);
-  const rows = await attendance.listForMeeting('m1');
-  assert.deepEqual(
-    rows.map((r) => [r.participantId, r.userId, r.role, r.joinedAt, r.leftAt, r.leaveReason]),
-    [
-      ['p1', 'u1', 'moderator', 10, 40, 'meeting-ended'],
-      ['p2', 'u2', 'viewer', 20, 30, 'left'],
-    ],
-  );
-  await db.close();
+    assert.equal(await attendance.closeAll('m1', 40, 'meeting-ended'), 1);
+    assert.equal(await attendance.lastLeftAt('m1'), 40);
+    const rows = await attendance.listForMeeting('m1');
+    assert.deepEqual(
+      rows.map((r) => [r.participantId, r.userId, r.role, r.joinedAt, r.leftAt, r.leaveReason]),
+      [
+        ['p1', 'u1', 'moderator', 10, 40, 'meeting-ended'],
+        ['p2', 'u2', 'viewer', 20, 30, 'left'],
+      ],
+    );
+    await db.close();
+  });
 });

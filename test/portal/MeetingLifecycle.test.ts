@@ -5,11 +5,11 @@ import { MeetingRepository, type NewMeeting } from '../../src/db/MeetingReposito
 import { TenantRepository } from '../../src/db/TenantRepository.ts';
 import { Logger } from '../../src/log/Logger.ts';
 import { MeetingLifecycle } from '../../src/portal/MeetingLifecycle.ts';
-import { migratedMemoryDb } from '../db/dbRig.ts';
 import { FakeRuntime } from './FakeRuntime.ts';
+import { openPortalDatabase } from './portalRig.ts';
 
 async function rig() {
-  const db = await migratedMemoryDb();
+  const db = await openPortalDatabase();
   const tenant = await new TenantRepository(db).create({ name: 't', secrets: ['s'] });
   const meetings = new MeetingRepository(db);
   const runtime = new FakeRuntime();

@@ -6,7 +6,7 @@ import {
   defaultTenantSecretLines,
   ensureDefaultTenant,
 } from '../../src/portal/defaultTenant.ts';
-import { migratedMemoryDb } from '../db/dbRig.ts';
+import { openPortalDatabase } from './portalRig.ts';
 
 test("bbb-conf --secret's two lines", () => {
   assert.equal(
@@ -16,7 +16,7 @@ test("bbb-conf --secret's two lines", () => {
 });
 
 test('the default tenant is created on first start with a random secret, then found again', async () => {
-  const db = await migratedMemoryDb();
+  const db = await openPortalDatabase();
   assert.equal(await defaultTenantSecretLines(db, 'http://x'), undefined);
   const first = await ensureDefaultTenant(db);
   assert.equal(first.created, true);
@@ -34,13 +34,13 @@ test('the default tenant is created on first start with a random secret, then fo
 });
 
 test('a configured secret becomes the first one; the earlier ones keep working', async () => {
-  const db = await migratedMemoryDb();
+  const db = await openPortalDatabase();
   const { tenant } = await ensureDefaultTenant(db);
   const configured = await ensureDefaultTenant(db, { secret: 'from-config' });
   assert.deepEqual(configured.tenant.secrets, ['from-config', tenant.secrets[0]]);
   const stable = await ensureDefaultTenant(db, { secret: 'from-config' });
   assert.deepEqual(stable.tenant.secrets, configured.tenant.secrets);
-  const fresh = await migratedMemoryDb();
+  const fresh = await openPortalDatabase();
   assert.deepEqual((await ensureDefaultTenant(fresh, { secret: 'given', region: 'eu' })).tenant.secrets, [
     'given',
   ]);
@@ -49,7 +49,7 @@ test('a configured secret becomes the first one; the earlier ones keep working',
 });
 
 test('controllers starting together end up with one default tenant', async () => {
-  const db = await migratedMemoryDb();
+  const db = await openPortalDatabase();
   const results = await Promise.all([
     ensureDefaultTenant(db),
     ensureDefaultTenant(db),

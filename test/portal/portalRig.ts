@@ -1,5 +1,6 @@
 import { request as httpRequest, type Server } from 'node:http';
 import { AttendanceRepository } from '../../src/db/AttendanceRepository.ts';
+import type { Database } from '../../src/db/Database.ts';
 import { MeetingRepository } from '../../src/db/MeetingRepository.ts';
 import { Migrator } from '../../src/db/Migrator.ts';
 import { RecordingRepository } from '../../src/db/RecordingRepository.ts';
@@ -30,9 +31,28 @@ export interface CallOptions {
   host?: string;
 }
 
-/** The API on a real HTTP server over a real (in-memory) SQLite database, with a fake live system. */
+let openRigDatabase = async (): Promise<Database> => {
+  const db = new SqliteDatabase({ path: ':memory:' });
+  await new Migrator(db).migrate();
+  return db;
+};
+
+/**
+ * Where every rig's database comes from from now on: a migrated SQLite in memory unless a suite says
+ * otherwise (BbbApi.postgres.test.ts runs the same suites on PostgreSQL).
+ */
+export function usePortalDatabases(open: () => Promise<Database>): void {
+  openRigDatabase = open;
+}
+
+/** A new, migrated database of the engine the portal suites run on. */
+export function openPortalDatabase(): Promise<Database> {
+  return openRigDatabase();
+}
+
+/** The API on a real HTTP server over a real database (in-memory SQLite unless told), with a fake runtime. */
 export class PortalRig {
-  readonly db: SqliteDatabase;
+  readonly db: Database;
   readonly runtime = new FakeRuntime();
   readonly joinTokens = new JoinTokens('join-token-secret', 600);
   readonly api: BbbApi;
@@ -48,7 +68,7 @@ export class PortalRig {
   #server!: Server;
   #port = 0;
 
-  private constructor(db: SqliteDatabase, options: Partial<BbbApiOptions>) {
+  private constructor(db: Database, options: Partial<BbbApiOptions>) {
     this.db = db;
     this.tenants = new TenantRepository(db);
     this.meetings = new MeetingRepository(db);
@@ -67,9 +87,7 @@ export class PortalRig {
   }
 
   static async start(options: Partial<BbbApiOptions> = {}): Promise<PortalRig> {
-    const db = new SqliteDatabase({ path: ':memory:' });
-    await new Migrator(db).migrate();
-    const rig = new PortalRig(db, options);
+    const rig = new PortalRig(await openPortalDatabase(), options);
     rig.tenantA = await rig.tenants.create({ name: 'a', secrets: [SECRET_A], region: 'eu' });
     rig.tenantB = await rig.tenants.create({ name: 'b', secrets: [SECRET_B], region: 'sa' });
     rig.tenantH = await rig.tenants.create({ name: 'h', secrets: [SECRET_H], hostnames: ['h.example'] });
