@@ -10,8 +10,14 @@ import { ConfigError } from '../src/config/ConfigError.ts';
 import type { DeepPartial, DotmConfig } from '../src/config/DotmConfig.ts';
 import { loadConfig } from '../src/config/loadConfig.ts';
 import { Logger } from '../src/log/Logger.ts';
+import {
+  bbbSecretLines,
+  defaultTenantSecretLines,
+  ensureDefaultTenant,
+} from '../src/portal/defaultTenant.ts';
 import { startClusterController, startClusterNode } from '../src/start/clusterMode.ts';
 import { EmbeddedCluster } from '../src/start/EmbeddedCluster.ts';
+import { openConfiguredDatabase } from '../src/start/portalSetup.ts';
 
 const HELP: Record<string, string> = {
   main: `Usage: dotm <command> [options]
@@ -21,6 +27,8 @@ Commands:
                (two by default) with in-memory cluster state. Prints the meeting URL.
   controller   Run a controller of a multi-machine cluster (needs cluster.state=redis).
   node         Run a media node of a multi-machine cluster (needs cluster.state=redis).
+  secret       Print the BigBlueButton API URL and secret to configure a portal or LMS
+               with (like "bbb-conf --secret").
 
 Run "dotm <command> --help" for the options of a command.
 Every setting is documented in src/config/reference.ts and can also be set as
@@ -39,6 +47,17 @@ Options:
   --log-level <l>    debug | info | warn | error (default info)
   --log-format <f>   pretty | json (default pretty)
   -h, --help         this help`,
+  secret: `Usage: dotm secret [options]
+
+Prints the BigBlueButton-compatible API's URL and the default tenant's shared secret, in the form
+of "bbb-conf --secret", for a portal, Moodle or Greenlight. Reads the configured database (the
+embedded one by default) and creates the default tenant if no start has yet.
+
+Options:
+  --config <file>      JSON configuration file (shape of src/config/reference.ts)
+  --port <n>           the controller's port, for the URL (default 8080)
+  --public-url <url>   how portals reach the controller (default http://localhost:<port>)
+  -h, --help           this help`,
   controller: `Usage: dotm controller [options]
 
 Runs one controller of a multi-machine cluster. Needs a Redis server shared by every controller
@@ -84,6 +103,7 @@ const COMMON_FLAGS = ['log-level', 'log-format'];
 const ALLOWED_FLAGS: Record<string, string[]> = {
   start: [...COMMON_FLAGS, 'port', 'nodes', 'workers', 'announced-ip', 'rtc-listen-ip'],
   controller: [...COMMON_FLAGS, 'port', 'redis-url', 'listen-host', 'public-url'],
+  secret: ['port', 'public-url'],
   node: [
     ...COMMON_FLAGS,
     'port',
@@ -130,10 +150,14 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const log = new Logger({ level: config.log.level, format: config.log.format }, {});
+  if (command === 'secret') return printSecret(config);
   if (command === 'controller') return runUntilSignal(log, await startClusterController(config, log));
   if (command === 'node') return runUntilSignal(log, await startClusterNode(config, log));
   const cluster = await EmbeddedCluster.start(config, log);
   const url = cluster.controller.url;
+  const portalLines = config.portal.enabled
+    ? await defaultTenantSecretLines(cluster.database, url)
+    : undefined;
   process.stdout.write(
     [
       '',
@@ -142,12 +166,31 @@ async function main(argv: string[]): Promise<number> {
       `  Meeting page:  ${url}/`,
       `  API key:       ${cluster.apiKey}   (for ${url}/api/v1/...)`,
       `  Metrics:       ${url}/metrics`,
+      ...(portalLines
+        ? ['', '  BigBlueButton API for portals and LMSes (also: dotm secret):', portalLines]
+        : []),
       '',
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n'),
   );
   return runUntilSignal(log, cluster);
+}
+
+async function printSecret(config: DotmConfig): Promise<number> {
+  if (!config.portal.enabled) {
+    process.stderr.write('dotm secret: the BigBlueButton API is disabled (portal.enabled = false)\n');
+    return 1;
+  }
+  const db = await openConfiguredDatabase(config);
+  try {
+    const { tenant } = await ensureDefaultTenant(db, { secret: config.portal.defaultSecret || undefined });
+    const publicUrl = config.controller.publicUrl || `http://localhost:${config.controller.port}`;
+    process.stdout.write(`${bbbSecretLines(publicUrl, tenant.secrets[0]!)}\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
 }
 
 async function runUntilSignal(log: Logger, running: { close(): Promise<void> }): Promise<number> {

@@ -7,7 +7,25 @@ export interface DotmConfig {
   controller: ControllerConfig;
   node: NodeConfig;
   media: MediaConfig;
+  database: DatabaseConfig;
+  portal: PortalConfig;
   start: { nodes: number };
+}
+
+export interface DatabaseConfig {
+  engine: 'sqlite' | 'postgres';
+  sqlitePath: string;
+  postgresUrl: string;
+}
+
+export interface PortalConfig {
+  enabled: boolean;
+  defaultSecret: string;
+  joinTokenSecret: string;
+  joinTokenTtlSeconds: number;
+  sweepIntervalMs: number;
+  emptyMeetingGraceMs: number;
+  unjoinedMeetingExpiryMs: number;
 }
 
 export interface ClusterConfig {

@@ -17,6 +17,7 @@ const CHOICES: Record<string, readonly string[]> = {
   'log.format': ['pretty', 'json'],
   'cluster.state': ['memory', 'redis'],
   'media.publisherCongestionControl': ['transport-cc', 'remb'],
+  'database.engine': ['sqlite', 'postgres'],
   'controller.placementPolicy': ['least-loaded'],
 };
 

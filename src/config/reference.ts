@@ -111,6 +111,37 @@ export const referenceConfig: DotmConfig = {
     /** Socket buffers sized for keyframe bursts of many subscribers at once. */
     udpBufferBytes: 8 * 1024 * 1024,
   },
+  database: {
+    /**
+     * Where history, tenants and portal meetings are kept. 'sqlite' is the embedded default (a
+     * file, nothing to install); 'postgres' is for cluster mode, one database shared by every
+     * controller (same schema: src/db/migrations).
+     */
+    engine: 'sqlite',
+    /** The embedded database file, relative to the working directory; ':memory:' keeps nothing. */
+    sqlitePath: 'data/dotm.sqlite',
+    /** Used when engine is 'postgres': postgres://user:password@host:5432/dbname. */
+    postgresUrl: '',
+  },
+  portal: {
+    /** The BigBlueButton-compatible API at /bigbluebutton/api/ for institution portals and LMSes. */
+    enabled: true,
+    /**
+     * The default tenant's shared secret (what `dotm secret` prints). Empty: a random one is made
+     * on first start and kept in the database, so portals stay configured across restarts.
+     */
+    defaultSecret: '',
+    /** Signs the invitation a join call hands the meeting page. Empty: derived from cluster.secret. */
+    joinTokenSecret: '',
+    /** The invitation is a bearer credential in a URL: short-lived, and the page strips it at once. */
+    joinTokenTtlSeconds: 300,
+    /** How often meetings that emptied, were never joined, or ran past their duration are ended. */
+    sweepIntervalMs: 5000,
+    /** A meeting everyone left ends after this long (BigBlueButton: 1 minute). */
+    emptyMeetingGraceMs: 60000,
+    /** A meeting nobody joined ends after this long (BigBlueButton: 5 minutes). */
+    unjoinedMeetingExpiryMs: 300000,
+  },
   start: {
     /** Media nodes `dotm start` runs beside the controller: two, so the distributed path is the one used. */
     nodes: 2,

@@ -6,11 +6,13 @@ import type { Logger } from '../log/Logger.ts';
 import { ClusterAuth } from '../security/ClusterAuth.ts';
 import { MediaTokens } from '../security/MediaTokens.ts';
 import { buildWebAssets } from '../web/WebAssets.ts';
-import { ControllerHttpServer } from './ControllerHttpServer.ts';
+import { ControllerHttpServer, type HttpMount } from './ControllerHttpServer.ts';
 import { HttpNodeCommander } from './HttpNodeCommander.ts';
+import type { JoinAdmission } from './JoinAdmission.ts';
 import { NodeWatcher } from './NodeWatcher.ts';
 import { leastLoaded } from './placement/leastLoaded.ts';
 import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
+import type { RoomObserver } from './RoomObserver.ts';
 import { RoomService } from './RoomService.ts';
 import { SignallingServer } from './SignallingServer.ts';
 
@@ -25,6 +27,17 @@ export interface ControllerOptions {
   tokenSecret: string;
   apiKeys: string[];
   log: Logger;
+  /** Adds a front door to the controller (the BigBlueButton portal), given the controller's rooms. */
+  extend?: (rooms: RoomService) => ControllerExtension;
+}
+
+/** What an extension brings: who may join, what it wants to hear, what HTTP it answers. */
+export interface ControllerExtension {
+  admission?: JoinAdmission;
+  observer?: RoomObserver;
+  mounts?: HttpMount[];
+  /** Called when the controller closes, after its rooms. */
+  close?(): Promise<void>;
 }
 
 /**
@@ -40,6 +53,7 @@ export class Controller {
   #unsubscribe: (() => void) | undefined;
   #nodeWatch: NodeJS.Timeout | undefined;
   readonly #nodeWatcher: NodeWatcher;
+  readonly #extension: ControllerExtension;
   #url = '';
 
   private constructor(options: ControllerOptions) {
@@ -54,6 +68,8 @@ export class Controller {
       rejoinGraceMs: options.config.controller.rejoinGraceMs,
       log: options.log,
     });
+    this.#extension = options.extend?.(this.rooms) ?? {};
+    if (this.#extension.observer) this.rooms.observe(this.#extension.observer);
     this.#nodeWatcher = new NodeWatcher(options.clusterState, {
       onNodeLost: (nodeId) => {
         this.#log.warn('media node lost', { nodeId });
@@ -88,7 +104,7 @@ export class Controller {
         .handleNodeEvent(message as NodeEvent)
         .catch((error) => this.#log.error('node event failed', { error }));
     });
-    this.#signalling = new SignallingServer(this.rooms, this.#options.log);
+    this.#signalling = new SignallingServer(this.rooms, this.#options.log, this.#extension.admission);
     this.#http = await ControllerHttpServer.listen({
       listenHost: config.controller.listenHost,
       port: config.controller.port,
@@ -98,6 +114,7 @@ export class Controller {
       signalling: this.#signalling,
       clusterState,
       assets: await buildWebAssets(),
+      mounts: this.#extension.mounts,
       log: this.#options.log,
     });
     this.#url = config.controller.publicUrl || `http://localhost:${this.#http.port}`;
@@ -116,6 +133,7 @@ export class Controller {
     await this.#signalling?.close();
     await this.#http?.close();
     await this.rooms.close();
+    await this.#extension.close?.();
     this.#log.info('controller closed');
   }
 }

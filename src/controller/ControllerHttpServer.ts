@@ -24,7 +24,11 @@ export interface ControllerHttpServerOptions {
   clusterState: ClusterState;
   assets: WebAssets;
   log: Logger;
+  /** Handlers tried before the controller's own routes (the BigBlueButton API); true = answered. */
+  mounts?: HttpMount[];
 }
+
+export type HttpMount = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 /** The controller's HTTP face: the meeting page, the participant WebSocket, the token and admin API, metrics. */
 export class ControllerHttpServer {
@@ -121,6 +125,7 @@ export class ControllerHttpServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const mount of this.#options.mounts ?? []) if (await mount(req, res)) return;
     if (await this.#router.handle(req, res)) return;
     if (req.method === 'GET' || req.method === 'HEAD') {
       const asset = this.#options.assets.get(safePathname(req.url ?? '/'));

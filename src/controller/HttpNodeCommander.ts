@@ -1,3 +1,4 @@
+import type { NodeOtmList } from '../cluster/OtmListing.ts';
 import type { ClusterAuth } from '../security/ClusterAuth.ts';
 import type { CreateOtmRequest, NodeCommander } from './NodeCommander.ts';
 
@@ -32,6 +33,10 @@ export class HttpNodeCommander implements NodeCommander {
       if (error instanceof NodeCommandError && error.status === 404) return false;
       throw error;
     }
+  }
+
+  async listOtms(nodeUrl: string): Promise<NodeOtmList> {
+    return (await this.#call(nodeUrl, 'GET', '/internal/otms')) as NodeOtmList;
   }
 
   async #call(nodeUrl: string, method: string, path: string, body?: unknown): Promise<unknown> {

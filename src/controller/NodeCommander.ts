@@ -1,3 +1,5 @@
+import type { NodeOtmList } from '../cluster/OtmListing.ts';
+
 /** What a node needs to host a new OTM. */
 export interface CreateOtmRequest {
   streamId: string;
@@ -14,4 +16,6 @@ export interface NodeCommander {
   createOtm(nodeUrl: string, request: CreateOtmRequest): Promise<void>;
   /** Resolves false when the node no longer has the OTM (already gone is fine when closing). */
   closeOtm(nodeUrl: string, streamId: string): Promise<boolean>;
+  /** The OTMs the node hosts now; rejects when the node cannot be asked. */
+  listOtms(nodeUrl: string): Promise<NodeOtmList>;
 }

@@ -19,6 +19,7 @@ import { ControllerError } from './ControllerError.ts';
 import type { NodeCommander } from './NodeCommander.ts';
 import { NodeLoadTracker } from './placement/NodeLoadTracker.ts';
 import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
+import type { RoomObserver } from './RoomObserver.ts';
 import { Participant, type ParticipantSink } from './rooms/Participant.ts';
 import { Room } from './rooms/Room.ts';
 import { StreamRecord } from './rooms/StreamRecord.ts';
@@ -71,9 +72,16 @@ export class RoomService {
   /** streamId → room name, for node events that only know the stream. */
   readonly #streamRooms = new Map<string, string>();
 
+  #observer: RoomObserver | undefined;
+
   constructor(options: RoomServiceOptions) {
     this.#options = options;
     this.#log = options.log.child({ component: 'rooms' });
+  }
+
+  /** Tells `observer` what happens in rooms from now on (portal meetings, webhooks, statistics). */
+  observe(observer: RoomObserver): void {
+    this.#observer = observer;
   }
 
   // ── step 1: join ─────────────────────────────────────────────────────────────────
@@ -82,7 +90,7 @@ export class RoomService {
     roomName: string,
     name: string,
     sink: ParticipantSink | undefined,
-    options: { rejoin?: RejoinTicket; role?: Role; headless?: boolean } = {},
+    options: { rejoin?: RejoinTicket; role?: Role; headless?: boolean; externalUserId?: string } = {},
   ): JoinResult {
     checkRoomName(roomName);
     const displayName = checkText('name', name, MAX_NAME);
@@ -106,13 +114,29 @@ export class RoomService {
       role: options.role ?? 'moderator',
       rejoinSecret: randomBytes(18).toString('base64url'),
       headless: options.headless ?? false,
+      externalUserId: options.externalUserId,
     });
     participant.sink = sink;
     room.participants.set(participant.participantId, participant);
     room.broadcast({ type: 'participantJoined', participant: participant.info() }, participant.participantId);
     this.#log.info('participant joined', { room: roomName, participantId: participant.participantId });
+    this.#observe((o) =>
+      o.participantJoined?.(roomName, {
+        participantId: participant.participantId,
+        name: participant.name,
+        role: participant.role,
+        externalUserId: participant.externalUserId,
+      }),
+    );
     this.#refreshStats();
     return this.#joinResult(room, participant, false);
+  }
+
+  /** True when `ticket` would resume a participant still holding its place in the room. */
+  canResume(roomName: string, ticket: RejoinTicket | undefined): boolean {
+    if (!ticket) return false;
+    const previous = this.rooms.get(roomName)?.participants.get(ticket.participantId);
+    return previous !== undefined && previous.rejoinSecret === ticket.secret;
   }
 
   // ── steps 2–3: a new OTM for each published stream, its access point for the publisher ──
@@ -266,6 +290,7 @@ export class RoomService {
     );
     room.broadcast({ type: 'participantLeft', participantId, reason });
     this.#log.info('participant left', { room: roomName, participantId, reason });
+    this.#observe((o) => o.participantLeft?.(roomName, participantId, reason));
     if (room.isEmpty) this.#closeRoom(room);
     this.#refreshStats();
   }
@@ -359,20 +384,38 @@ export class RoomService {
     await Promise.all(moves);
   }
 
+  /**
+   * Ends a room for everyone in it (a moderator's or a portal's `end`, or its time ran out):
+   * they are told why, their OTMs closed, the room forgotten.
+   */
+  async endRoom(roomName: string, reason: string): Promise<boolean> {
+    const room = this.rooms.get(roomName);
+    if (!room) return false;
+    await this.#endRooms([room], reason);
+    this.#log.info('room ended', { room: roomName, reason });
+    return true;
+  }
+
+  /** Who is in a room now and what they publish; undefined when the room is not open. */
+  roomMembers(
+    roomName: string,
+  ): { participant: Participant; hasAudio: boolean; hasVideo: boolean }[] | undefined {
+    const room = this.rooms.get(roomName);
+    if (!room) return undefined;
+    return [...room.participants.values()].map((participant) => {
+      const cameras = [...participant.streamIds]
+        .map((id) => room.streams.get(id))
+        .filter((s) => s !== undefined && s.kind === 'camera' && s.live);
+      return {
+        participant,
+        hasAudio: cameras.some((s) => s!.hasAudio),
+        hasVideo: cameras.some((s) => s!.hasVideo),
+      };
+    });
+  }
+
   async close(): Promise<void> {
-    const closing: Promise<void>[] = [];
-    for (const room of this.rooms.values()) {
-      room.broadcast({ type: 'roomClosed', reason: 'server shutting down' });
-      for (const participant of room.participants.values()) clearTimeout(participant.graceTimer);
-      for (const stream of room.streams.values()) {
-        clearTimeout(stream.publisherLostTimer);
-        closing.push(this.#closeOtm(stream.nodeUrl, stream.streamId));
-      }
-    }
-    this.rooms.clear();
-    this.#streamRooms.clear();
-    this.#refreshStats();
-    await Promise.all(closing);
+    await this.#endRooms([...this.rooms.values()], 'server shutting down');
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────
@@ -490,11 +533,40 @@ export class RoomService {
     });
   }
 
+  async #endRooms(rooms: Room[], reason: string): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const room of rooms) {
+      room.broadcast({ type: 'roomClosed', reason });
+      for (const participant of room.participants.values()) clearTimeout(participant.graceTimer);
+      for (const stream of room.streams.values()) {
+        clearTimeout(stream.publisherLostTimer);
+        this.#streamRooms.delete(stream.streamId);
+        closing.push(this.#closeOtm(stream.nodeUrl, stream.streamId));
+      }
+      this.rooms.delete(room.name);
+      this.#observe((o) => o.roomClosed?.(room.name, reason));
+    }
+    this.#refreshStats();
+    await Promise.all(closing);
+  }
+
+  /** Observers learn what happened; their failures are logged, never the room operation's. */
+  #observe(notify: (observer: RoomObserver) => void): void {
+    const observer = this.#observer;
+    if (!observer) return;
+    try {
+      notify(observer);
+    } catch (error) {
+      this.#log.error('room observer failed', { error });
+    }
+  }
+
   #closeRoom(room: Room): void {
     // Someone may have joined (a new room of the same name) while the last one was leaving.
     if (this.rooms.get(room.name) !== room || !room.isEmpty) return;
     this.rooms.delete(room.name);
     this.#log.info('room closed', { room: room.name });
+    this.#observe((o) => o.roomClosed?.(room.name, 'empty'));
   }
 
   #grant(

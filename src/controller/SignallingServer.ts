@@ -4,6 +4,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../log/Logger.ts';
 import type { ClientRequest, ServerMessage } from '../protocol/roomSignalling.ts';
 import { ControllerError } from './ControllerError.ts';
+import { type JoinAdmission, openAdmission } from './JoinAdmission.ts';
 import type { RoomService } from './RoomService.ts';
 
 const MAX_MESSAGE_BYTES = 16 * 1024;
@@ -15,15 +16,17 @@ const PING_INTERVAL_MS = 15_000;
 class SignallingSession {
   readonly #socket: WebSocket;
   readonly #rooms: RoomService;
+  readonly #admission: JoinAdmission;
   readonly #log: Logger;
   #room: string | undefined;
   #participantId: string | undefined;
   #alive = true;
   readonly #joinTimer: NodeJS.Timeout;
 
-  constructor(socket: WebSocket, rooms: RoomService, log: Logger) {
+  constructor(socket: WebSocket, rooms: RoomService, admission: JoinAdmission, log: Logger) {
     this.#socket = socket;
     this.#rooms = rooms;
+    this.#admission = admission;
     this.#log = log;
     this.#joinTimer = setTimeout(() => {
       if (!this.#participantId) socket.close(4000, 'join timeout');
@@ -102,8 +105,20 @@ class SignallingSession {
     if (request.type === 'ping') return { now: Date.now() };
     if (request.type === 'join') {
       if (this.#participantId) throw new ControllerError('conflict', 'this socket already joined a room');
-      const result = this.#rooms.join(stringParam(request, 'room'), stringParam(request, 'name'), this, {
-        rejoin: validTicket(request.rejoin),
+      const room = stringParam(request, 'room');
+      const rejoin = validTicket(request.rejoin);
+      const joinToken = request.joinToken === undefined ? undefined : stringParam(request, 'joinToken');
+      const name = stringParam(request, 'name');
+      // A participant resuming its place was admitted when it first came (its invitation may be spent).
+      const admitted = this.#rooms.canResume(room, rejoin)
+        ? { name, role: undefined, externalUserId: undefined }
+        : await this.#admission.admit({ room, name, joinToken });
+      // The socket may have joined through a concurrent request while admission was checked.
+      if (this.#participantId) throw new ControllerError('conflict', 'this socket already joined a room');
+      const result = this.#rooms.join(room, admitted.name, this, {
+        rejoin,
+        role: admitted.role,
+        externalUserId: admitted.externalUserId,
       });
       clearTimeout(this.#joinTimer);
       this.#room = result.room;
@@ -201,10 +216,10 @@ export class SignallingServer {
   readonly #sessions = new Set<SignallingSession>();
   readonly #pinger: NodeJS.Timeout;
 
-  constructor(rooms: RoomService, log: Logger) {
+  constructor(rooms: RoomService, log: Logger, admission: JoinAdmission = openAdmission) {
     const sessionLog = log.child({ component: 'signalling' });
     this.#wss.on('connection', (socket) => {
-      const session = new SignallingSession(socket, rooms, sessionLog);
+      const session = new SignallingSession(socket, rooms, admission, sessionLog);
       this.#sessions.add(session);
       socket.on('close', () => this.#sessions.delete(session));
     });

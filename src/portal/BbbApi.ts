@@ -23,8 +23,11 @@ export interface BbbApiOptions {
   db: Database;
   runtime: MeetingRuntime;
   joinTokens: JoinTokens;
-  /** Where users reach the meeting page (controller.publicUrl), e.g. `https://conf.example.org`. */
-  publicUrl: string;
+  /**
+   * Where users reach the meeting page (controller.publicUrl), e.g. `https://conf.example.org`;
+   * a function when it is known only once the server listens (a port picked at start).
+   */
+  publicUrl: string | (() => string);
   log: Logger;
   /** Largest POST body (create may carry slides inline). Default 2 MiB, as BigBlueButton. */
   maxBodyBytes?: number;
@@ -136,7 +139,8 @@ export class BbbApi {
 
   /** A tenant reached on its own hostname keeps its users on that hostname (and its theme). */
   #meetingPageUrl(host: string, tenant: Tenant): string {
-    const base = this.#options.publicUrl.replace(/\/+$/, '');
+    const { publicUrl } = this.#options;
+    const base = (typeof publicUrl === 'function' ? publicUrl() : publicUrl).replace(/\/+$/, '');
     if (host === '' || !tenant.hostnames.includes(normalizeHostname(host))) return base;
     return `${new URL(base).protocol}//${host}`;
   }

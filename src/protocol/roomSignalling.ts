@@ -63,7 +63,15 @@ export interface RTCIceServerLike {
 // ── client → controller ─────────────────────────────────────────────────────────────
 
 export type ClientRequest =
-  | { id: number; type: 'join'; room: string; name: string; rejoin?: RejoinTicket }
+  | {
+      id: number;
+      type: 'join';
+      room: string;
+      name: string;
+      rejoin?: RejoinTicket;
+      /** A signed invitation (the BigBlueButton API's join redirect carries one): sets name and role. */
+      joinToken?: string;
+    }
   | { id: number; type: 'publish'; kind: StreamKind; audio: boolean; video: boolean }
   | { id: number; type: 'republish'; streamId: string }
   | { id: number; type: 'refreshGrant'; streamId: string }

@@ -5,9 +5,11 @@ import { MemoryClusterBus } from '../cluster/memory/MemoryClusterBus.ts';
 import { MemoryClusterState } from '../cluster/memory/MemoryClusterState.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
 import { Controller } from '../controller/Controller.ts';
+import type { Database } from '../db/Database.ts';
 import type { Logger } from '../log/Logger.ts';
 import { NodeAgent } from '../node/NodeAgent.ts';
 import { mediaTokenSecret } from './clusterConnections.ts';
+import { openConfiguredDatabase, preparePortal } from './portalSetup.ts';
 
 /**
  * `dotm start`: a controller and `start.nodes` media nodes in one process, sharing in-memory
@@ -20,6 +22,7 @@ export class EmbeddedCluster {
   readonly apiKey: string;
   readonly #clusterState: ClusterState;
   readonly #clusterBus: ClusterBus;
+  readonly #db: Database;
 
   private constructor(
     controller: Controller,
@@ -27,7 +30,9 @@ export class EmbeddedCluster {
     apiKey: string,
     state: ClusterState,
     bus: ClusterBus,
+    db: Database,
   ) {
+    this.#db = db;
     this.controller = controller;
     this.nodes = nodes;
     this.apiKey = apiKey;
@@ -45,7 +50,10 @@ export class EmbeddedCluster {
     const clusterBus = new MemoryClusterBus();
     const nodes: NodeAgent[] = [];
     let controller: Controller | undefined;
+    let db: Database | undefined;
     try {
+      db = await openConfiguredDatabase(effective);
+      const extend = await preparePortal(effective, db, secret, () => controller?.url ?? '', log);
       for (let i = 0; i < config.start.nodes; i++) {
         const nodeConfig: DotmConfig = {
           ...effective,
@@ -64,17 +72,25 @@ export class EmbeddedCluster {
         tokenSecret,
         apiKeys,
         log,
+        extend,
       });
     } catch (error) {
       await controller?.close();
       await Promise.all(nodes.map((n) => n.close()));
+      await db?.close();
       throw error;
     }
-    return new EmbeddedCluster(controller, nodes, apiKey, clusterState, clusterBus);
+    return new EmbeddedCluster(controller, nodes, apiKey, clusterState, clusterBus, db);
+  }
+
+  /** The database the controller keeps history, tenants and portal meetings in. */
+  get database(): Database {
+    return this.#db;
   }
 
   async close(): Promise<void> {
     await this.controller.close();
+    await this.#db.close();
     await Promise.all(this.nodes.map((n) => n.close()));
     await this.#clusterBus.close();
     await this.#clusterState.close();

@@ -21,6 +21,7 @@ export async function startTestCluster(
       node: { workers: overrides.workers ?? 1, listenHost: '127.0.0.1', rtcListenIp: '127.0.0.1' },
       start: { nodes: overrides.nodes ?? 2 },
       media: overrides.media,
+      database: { sqlitePath: ':memory:' },
     },
   });
   return EmbeddedCluster.start(config, quietLogger());

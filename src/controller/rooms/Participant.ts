@@ -14,6 +14,8 @@ export class Participant {
   readonly rejoinSecret: string;
   /** True for WHIP-only publishers (OBS, GStreamer): no socket, gone when their stream ends. */
   readonly headless: boolean;
+  /** The portal's userID when the participant came through a join token. */
+  readonly externalUserId: string | undefined;
   readonly streamIds = new Set<string>();
   /** Publishes waiting for their OTM: they count against the per-participant limit. */
   pendingPublishes = 0;
@@ -26,12 +28,14 @@ export class Participant {
     role: Role;
     rejoinSecret: string;
     headless: boolean;
+    externalUserId?: string;
   }) {
     this.participantId = init.participantId;
     this.name = init.name;
     this.role = init.role;
     this.rejoinSecret = init.rejoinSecret;
     this.headless = init.headless;
+    this.externalUserId = init.externalUserId;
     this.joinedAt = Date.now();
   }
 

@@ -13,6 +13,8 @@ export class StreamRecord {
   nodeUrl: string;
   /** The `startedAt` of the node process that hosts the OTM: a node restarted since has lost it. */
   nodeStartedAt: number;
+  /** When its OTM was first placed (a restored stream keeps the original time). */
+  readonly placedAt: number;
   /** The publisher's media reached the OTM; until then nobody is told to subscribe. */
   live = false;
   /** Its OTM is being placed again: a second loss report for the same OTM waits for nothing. */
@@ -29,6 +31,7 @@ export class StreamRecord {
     nodeId: string;
     nodeUrl: string;
     nodeStartedAt: number;
+    placedAt?: number;
   }) {
     this.streamId = init.streamId;
     this.participantId = init.participantId;
@@ -38,6 +41,7 @@ export class StreamRecord {
     this.nodeId = init.nodeId;
     this.nodeUrl = init.nodeUrl;
     this.nodeStartedAt = init.nodeStartedAt;
+    this.placedAt = init.placedAt ?? Date.now();
   }
 
   info(): StreamInfo {

@@ -1,0 +1,49 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { DotmConfig } from '../config/DotmConfig.ts';
+import type { ControllerExtension } from '../controller/Controller.ts';
+import type { RoomService } from '../controller/RoomService.ts';
+import type { Database } from '../db/Database.ts';
+import { openDatabase } from '../db/openDatabase.ts';
+import type { Logger } from '../log/Logger.ts';
+import { ensureDefaultTenant } from '../portal/defaultTenant.ts';
+import { JoinTokens } from '../portal/JoinTokens.ts';
+import { Portal } from '../portal/Portal.ts';
+
+/** Opens the configured database (creating the embedded file's folder) at the newest schema. */
+export async function openConfiguredDatabase(config: DotmConfig): Promise<Database> {
+  const { engine, sqlitePath, postgresUrl } = config.database;
+  if (engine === 'postgres') return openDatabase({ engine, url: postgresUrl });
+  if (sqlitePath !== ':memory:') await mkdir(dirname(sqlitePath), { recursive: true });
+  return openDatabase({ engine, path: sqlitePath });
+}
+
+/**
+ * The BigBlueButton portal as the controller's extension, its default tenant created on first
+ * start. `publicUrl` is read at each join, once the controller listens.
+ */
+export async function preparePortal(
+  config: DotmConfig,
+  db: Database,
+  clusterSecret: string,
+  publicUrl: () => string,
+  log: Logger,
+): Promise<((rooms: RoomService) => ControllerExtension) | undefined> {
+  if (!config.portal.enabled) return undefined;
+  const { created } = await ensureDefaultTenant(db, { secret: config.portal.defaultSecret || undefined });
+  if (created) log.info('default tenant created: `dotm secret` prints its API URL and secret');
+  const joinTokens = new JoinTokens(
+    config.portal.joinTokenSecret || `${clusterSecret}:join`,
+    config.portal.joinTokenTtlSeconds,
+  );
+  return (rooms) =>
+    new Portal(rooms, {
+      db,
+      joinTokens,
+      publicUrl,
+      sweepIntervalMs: config.portal.sweepIntervalMs,
+      emptyMeetingGraceMs: config.portal.emptyMeetingGraceMs,
+      unjoinedMeetingExpiryMs: config.portal.unjoinedMeetingExpiryMs,
+      log,
+    });
+}
