@@ -179,7 +179,7 @@ export class NodeHttpServer {
     const worker = this.#options.pool.workerFor(streamId);
     if (!worker) throw new HttpError(404, 'not-found', `stream ${streamId} has no OTM on this node`);
     const result = await worker
-      .request({ op: 'restartIce', streamId, resourceId, sdpFragment: fragment })
+      .request({ op: 'restartIce', streamId, resourceId, endpoint: direction, sdpFragment: fragment })
       .catch(toHttpError);
     if (result.sdpFragment === '') {
       // Plain trickle: an ICE-lite server learns the peer's addresses from its checks.
@@ -204,7 +204,9 @@ export class NodeHttpServer {
     this.#authorize(req, direction, streamId);
     const worker = this.#options.pool.workerFor(streamId);
     if (!worker) throw new HttpError(404, 'not-found', `stream ${streamId} has no OTM on this node`);
-    await worker.request({ op: 'deleteResource', streamId, resourceId }).catch(toHttpError);
+    await worker
+      .request({ op: 'deleteResource', streamId, resourceId, endpoint: direction })
+      .catch(toHttpError);
     sendJson(res, 200, { ok: true });
   }
 

@@ -28,6 +28,9 @@ export type { OtmCounters } from './OtmForwarder.ts';
  */
 export type PublisherCongestionControl = 'transport-cc' | 'remb';
 
+/** Which endpoint a resource belongs to: the publisher's (WHIP) or a viewer's (WHEP). */
+export type ResourceEndpoint = 'whip' | 'whep';
+
 export interface OtmOptions {
   streamId: string;
   room: string;
@@ -209,9 +212,10 @@ export class Otm {
   /** ICE restart (PATCH with new credentials) for the publisher or one subscriber. */
   restartIce(
     resourceId: string,
+    endpoint: ResourceEndpoint,
     remoteUfrag: string,
   ): { ufrag: string; pwd: string; candidate: { ip: string; port: number } } {
-    const { ufrag, pwd } = this.#transportOf(resourceId).restartIce(remoteUfrag);
+    const { ufrag, pwd } = this.#transportOf(resourceId, endpoint).restartIce(remoteUfrag);
     return {
       ufrag,
       pwd,
@@ -219,24 +223,24 @@ export class Otm {
     };
   }
 
-  hasResource(resourceId: string): boolean {
-    return (
-      this.#forwarder.publisher?.resourceId === resourceId || this.#forwarder.subscribers.has(resourceId)
-    );
+  /** A resource exists only at its own endpoint: a viewer's id is unknown to WHIP and vice versa. */
+  hasResource(resourceId: string, endpoint: ResourceEndpoint): boolean {
+    return endpoint === 'whip'
+      ? this.#forwarder.publisher?.resourceId === resourceId
+      : this.#forwarder.subscribers.has(resourceId);
   }
 
   /** DELETE of a WHIP/WHEP resource. */
-  removeResource(resourceId: string): void {
+  removeResource(resourceId: string, endpoint: ResourceEndpoint): void {
+    if (!this.hasResource(resourceId, endpoint)) throw noSuchResource(endpoint);
     const publisher = this.#forwarder.publisher;
-    if (publisher?.resourceId === resourceId) {
+    if (endpoint === 'whip' && publisher !== undefined) {
       this.#forwarder.removePublisher(publisher);
       publisher.transport.close();
       this.#events.onPublisherDisconnected(this, 'deleted');
       return;
     }
-    const subscriber = this.#forwarder.subscribers.get(resourceId);
-    if (!subscriber) throw new OtmError('not-found', 'no such WHIP/WHEP resource');
-    subscriber.close('deleted');
+    this.#forwarder.subscribers.get(resourceId)?.close('deleted');
   }
 
   close(): void {
@@ -260,12 +264,15 @@ export class Otm {
     if (this.#forwarder.subscribers.size > 0) this.#forwarder.requestKeyframe('pli');
   }
 
-  #transportOf(resourceId: string): LegTransport {
-    const publisher = this.#forwarder.publisher;
-    if (publisher?.resourceId === resourceId) return publisher.transport;
-    const subscriber = this.#forwarder.subscribers.get(resourceId);
-    if (!subscriber) throw new OtmError('not-found', 'no such WHIP/WHEP resource');
-    return subscriber.transport;
+  #transportOf(resourceId: string, endpoint: ResourceEndpoint): LegTransport {
+    const transport =
+      endpoint === 'whip'
+        ? this.#forwarder.publisher?.resourceId === resourceId
+          ? this.#forwarder.publisher.transport
+          : undefined
+        : this.#forwarder.subscribers.get(resourceId)?.transport;
+    if (!transport) throw noSuchResource(endpoint);
+    return transport;
   }
 
   #assertOpen(): void {
@@ -276,4 +283,8 @@ export class Otm {
 function asOtmError(error: unknown): Error {
   if (error instanceof SdpError) return new OtmError('bad-sdp', error.message);
   return error as Error;
+}
+
+function noSuchResource(endpoint: ResourceEndpoint): OtmError {
+  return new OtmError('not-found', `no such ${endpoint.toUpperCase()} resource on this stream`);
 }

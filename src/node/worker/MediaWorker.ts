@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/Logger.ts';
 import type { DtlsCertificate } from '../../media/dtls/DtlsCertificate.ts';
 import type { UdpMux } from '../../media/ice/UdpMux.ts';
-import { Otm } from '../../media/otm/Otm.ts';
+import { Otm, type ResourceEndpoint } from '../../media/otm/Otm.ts';
 import { OtmError } from '../../media/otm/OtmError.ts';
 import { buildIceFragment, parseIceFragment } from '../sdpFragment.ts';
 import type {
@@ -62,9 +62,9 @@ export class MediaWorker {
       case 'subscribe':
         return this.#otm(request.streamId).acceptSubscriber(request.participantId, request.offer);
       case 'restartIce':
-        return this.#restartIce(request.streamId, request.resourceId, request.sdpFragment);
+        return this.#restartIce(request.streamId, request.resourceId, request.endpoint, request.sdpFragment);
       case 'deleteResource':
-        this.#otm(request.streamId).removeResource(request.resourceId);
+        this.#otm(request.streamId).removeResource(request.resourceId, request.endpoint);
         return {};
       case 'stats':
         return this.stats();
@@ -144,15 +144,23 @@ export class MediaWorker {
     this.#log.debug('OTM closed', { streamId });
   }
 
-  #restartIce(streamId: string, resourceId: string, sdpFragment: string): { sdpFragment: string } {
+  #restartIce(
+    streamId: string,
+    resourceId: string,
+    endpoint: ResourceEndpoint,
+    sdpFragment: string,
+  ): { sdpFragment: string } {
     const otm = this.#otm(streamId);
     const fragment = parseIceFragment(sdpFragment);
     if (!fragment)
       throw new WorkerRequestFailure({ code: 'bad-sdp', message: 'body is not a trickle-ice-sdpfrag' });
-    if (!otm.hasResource(resourceId))
-      throw new WorkerRequestFailure({ code: 'not-found', message: 'no such WHIP/WHEP resource' });
+    if (!otm.hasResource(resourceId, endpoint))
+      throw new WorkerRequestFailure({
+        code: 'not-found',
+        message: `no such ${endpoint.toUpperCase()} resource on this stream`,
+      });
     if (!fragment.iceUfrag || !fragment.icePwd) return { sdpFragment: '' };
-    const restarted = otm.restartIce(resourceId, fragment.iceUfrag);
+    const restarted = otm.restartIce(resourceId, endpoint, fragment.iceUfrag);
     return {
       sdpFragment: buildIceFragment({
         ufrag: restarted.ufrag,

@@ -3,13 +3,21 @@
  * Requests carry an id and get exactly one reply; events are spontaneous.
  */
 
+import type { ResourceEndpoint } from '../../media/otm/Otm.ts';
+
 export type WorkerRequest =
   | { op: 'createOtm'; streamId: string; room: string; publisherId: string }
   | { op: 'closeOtm'; streamId: string; reason: string }
   | { op: 'publish'; streamId: string; participantId: string; offer: string }
   | { op: 'subscribe'; streamId: string; participantId: string; offer: string }
-  | { op: 'restartIce'; streamId: string; resourceId: string; sdpFragment: string }
-  | { op: 'deleteResource'; streamId: string; resourceId: string }
+  | {
+      op: 'restartIce';
+      streamId: string;
+      resourceId: string;
+      endpoint: ResourceEndpoint;
+      sdpFragment: string;
+    }
+  | { op: 'deleteResource'; streamId: string; resourceId: string; endpoint: ResourceEndpoint }
   | { op: 'stats' };
 
 export interface WorkerReplyMap {
