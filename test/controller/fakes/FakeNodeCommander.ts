@@ -1,3 +1,4 @@
+import type { NodeOtmList, OtmListing } from '../../../src/cluster/OtmListing.ts';
 import type { CreateOtmRequest, NodeCommander } from '../../../src/controller/NodeCommander.ts';
 
 interface HeldCreate {
@@ -17,6 +18,12 @@ export class FakeNodeCommander implements NodeCommander {
   readonly created: Array<{ nodeUrl: string } & CreateOtmRequest> = [];
   readonly closed: Array<{ nodeUrl: string; streamId: string }> = [];
   readonly refusing = new Set<string>();
+  /** Nodes whose OTM listing fails (unreachable). */
+  readonly unlistable = new Set<string>();
+  /** streamId → what the node would say about the OTM (room, publisher state) when listed. */
+  readonly listings = new Map<string, OtmListing>();
+  /** Node URL → its process start time, as listOtms reports it (1, like nodeReport's default). */
+  readonly startedAt = new Map<string, number>();
   hold = false;
   holdCloses = false;
   readonly #held: HeldCreate[] = [];
@@ -33,6 +40,15 @@ export class FakeNodeCommander implements NodeCommander {
     if (this.refusing.has(nodeUrl)) throw new Error(`node ${nodeUrl} refused`);
     this.created.push({ nodeUrl, ...request });
     this.open.set(request.streamId, nodeUrl);
+    this.listings.set(request.streamId, {
+      streamId: request.streamId,
+      room: request.room,
+      publisherId: request.publisherId,
+      publisherConnected: false,
+      hasAudio: false,
+      hasVideo: false,
+      createdAt: Date.now(),
+    });
   }
 
   async closeOtm(nodeUrl: string, streamId: string): Promise<boolean> {
@@ -40,7 +56,32 @@ export class FakeNodeCommander implements NodeCommander {
     this.closed.push({ nodeUrl, streamId });
     if (this.open.get(streamId) !== nodeUrl) return false;
     this.open.delete(streamId);
+    this.listings.delete(streamId);
     return true;
+  }
+
+  async listOtms(nodeUrl: string): Promise<NodeOtmList> {
+    if (this.unlistable.has(nodeUrl)) throw new Error(`node ${nodeUrl} unreachable`);
+    const otms = [...this.open]
+      .filter(([, url]) => url === nodeUrl)
+      .flatMap(([streamId]) => {
+        const listing = this.listings.get(streamId);
+        return listing ? [{ ...listing }] : [];
+      });
+    const nodeId = new URL(nodeUrl).hostname.replace(/\.test$/, '');
+    return { nodeId, startedAt: this.startedAt.get(nodeUrl) ?? 1, otms };
+  }
+
+  /** The node's side of a publisher connecting or going away (what listOtms will report). */
+  setPublisherConnected(streamId: string, connected: boolean): void {
+    const listing = this.listings.get(streamId);
+    if (listing) Object.assign(listing, { publisherConnected: connected, hasAudio: true, hasVideo: true });
+  }
+
+  /** An OTM that vanished from its node without anyone being told (its node restarted, say). */
+  forget(streamId: string): void {
+    this.open.delete(streamId);
+    this.listings.delete(streamId);
   }
 
   /** Lets every held create and close go on. */
