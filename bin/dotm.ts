@@ -15,6 +15,7 @@ import {
   defaultTenantSecretLines,
   ensureDefaultTenant,
 } from '../src/portal/defaultTenant.ts';
+import { runTenantCli, TENANT_HELP } from '../src/portal/tenantCli.ts';
 import { startClusterController, startClusterNode } from '../src/start/clusterMode.ts';
 import { EmbeddedCluster } from '../src/start/EmbeddedCluster.ts';
 import { openConfiguredDatabase } from '../src/start/portalSetup.ts';
@@ -29,6 +30,8 @@ Commands:
   node         Run a media node of a multi-machine cluster (needs cluster.state=redis).
   secret       Print the BigBlueButton API URL and secret to configure a portal or LMS
                with (like "bbb-conf --secret").
+  tenant       List, add, update or remove tenants (institutions): their secrets,
+               hostnames, region, presets and theme.
 
 Run "dotm <command> --help" for the options of a command.
 Every setting is documented in src/config/reference.ts and can also be set as
@@ -58,6 +61,7 @@ Options:
   --port <n>           the controller's port, for the URL (default 8080)
   --public-url <url>   how portals reach the controller (default http://localhost:<port>)
   -h, --help           this help`,
+  tenant: TENANT_HELP.tenant!,
   controller: `Usage: dotm controller [options]
 
 Runs one controller of a multi-machine cluster. Needs a Redis server shared by every controller
@@ -128,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`dotm: unknown command "${command}"\n\n${HELP.main}\n`);
     return 2;
   }
+  if (command === 'tenant') return tenantCommand(rest);
   let parsed: ReturnType<typeof parseCommandArgs>;
   try {
     parsed = parseCommandArgs(rest);
@@ -191,6 +196,24 @@ async function printSecret(config: DotmConfig): Promise<number> {
   } finally {
     await db.close();
   }
+}
+
+/** `dotm tenant …` has subcommands with options of their own (src/portal/tenantCli.ts). */
+function tenantCommand(args: string[]): Promise<number> {
+  return runTenantCli(args, {
+    openDatabase: async (file) => {
+      const config = loadConfig({ file });
+      if (!config.portal.enabled)
+        throw new ConfigError('the BigBlueButton API is disabled (portal.enabled = false)');
+      return {
+        db: await openConfiguredDatabase(config),
+        publicUrl: config.controller.publicUrl || `http://localhost:${config.controller.port}`,
+        defaultSecret: config.portal.defaultSecret,
+      };
+    },
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
 }
 
 async function runUntilSignal(log: Logger, running: { close(): Promise<void> }): Promise<number> {

@@ -12,6 +12,11 @@ export interface HookRecord {
   /** Event ids the hook wants, or undefined for all. */
   eventIds?: string[];
   getRaw: boolean;
+  /**
+   * SHA-256 (hex) of the tenant secret that signed the hooks/create call: callbacks are signed with
+   * that secret while the tenant still has it (see migration 0003). Undefined: the first secret.
+   */
+  secretFingerprint?: string;
   createdAt: number;
 }
 
@@ -24,10 +29,12 @@ interface HookRow extends Row {
   meeting_id: string | null;
   event_ids: string | null;
   get_raw: number;
+  secret_fingerprint: string | null;
   created_at: number;
 }
 
-const COLUMNS = 'tenant_id, hook_id, callback_url, meeting_id, event_ids, get_raw, created_at';
+const COLUMNS =
+  'tenant_id, hook_id, callback_url, meeting_id, event_ids, get_raw, secret_fingerprint, created_at';
 
 /** Webhook subscriptions (BBB's hooks/create, hooks/list, hooks/destroy). */
 export class HookRepository {
@@ -58,13 +65,14 @@ export class HookRepository {
             [hook.tenantId],
           );
           const record: HookRecord = { ...hook, hookId: num(next?.next_id), createdAt: now };
-          await tx.execute(`INSERT INTO hooks (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+          await tx.execute(`INSERT INTO hooks (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
             record.tenantId,
             record.hookId,
             record.callbackUrl,
             record.meetingId ?? null,
             record.eventIds && record.eventIds.length > 0 ? record.eventIds.join(',') : null,
             record.getRaw ? 1 : 0,
+            record.secretFingerprint ?? null,
             now,
           ]);
           return { hook: record, created: true };
@@ -109,6 +117,7 @@ function toHook(row: HookRow): HookRecord {
     meetingId: optionalStr(row.meeting_id),
     eventIds: events ? events.split(',') : undefined,
     getRaw: bool(row.get_raw),
+    secretFingerprint: optionalStr(row.secret_fingerprint),
     createdAt: num(row.created_at),
   };
 }

@@ -105,6 +105,11 @@ export class TenantRepository {
     return this.#one(`SELECT ${COLUMNS} FROM tenants WHERE name = ?`, [name]);
   }
 
+  /** By id, else by name: what an administrator types (`dotm tenant update physics-dept`). */
+  async findByIdOrName(key: string): Promise<Tenant | undefined> {
+    return (await this.get(key)) ?? (await this.findByName(key));
+  }
+
   async findByHostname(hostname: string): Promise<Tenant | undefined> {
     return this.#one(
       `SELECT ${COLUMNS} FROM tenants WHERE id = (SELECT tenant_id FROM tenant_hostnames WHERE hostname = ?)`,

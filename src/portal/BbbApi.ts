@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AttendanceRepository } from '../db/AttendanceRepository.ts';
 import type { Database } from '../db/Database.ts';
+import { HookRepository } from '../db/HookRepository.ts';
 import { MeetingRepository } from '../db/MeetingRepository.ts';
 import { RecordingRepository } from '../db/RecordingRepository.ts';
 import { normalizeHostname, type Tenant, TenantRepository } from '../db/TenantRepository.ts';
@@ -12,11 +13,13 @@ import { checksumError, internalError, unsupportedRequest, validationError } fro
 import { failureXml, successXml } from './bbbResponses.ts';
 import type { BbbReply, CallContext } from './callTypes.ts';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, checksumMatches } from './checksum.ts';
+import { HookCalls } from './HookCalls.ts';
 import type { JoinTokens } from './JoinTokens.ts';
 import { MeetingCalls } from './MeetingCalls.ts';
 import type { MeetingRuntime } from './MeetingRuntime.ts';
 import { RecordingCalls } from './RecordingCalls.ts';
 import { TenantResolver } from './TenantResolver.ts';
+import type { WebhookDispatcher } from './WebhookDispatcher.ts';
 import { el } from './xml.ts';
 
 export interface BbbApiOptions {
@@ -37,6 +40,10 @@ export interface BbbApiOptions {
   tenantCacheMs?: number;
   /** getMeetingInfo keeps answering for an ended meeting this long. Default one hour. */
   endedMeetingInfoMs?: number;
+  /** Delivers meeting events to the hooks; without it hooks are kept but nothing is sent. */
+  webhooks?: WebhookDispatcher;
+  /** See HookCallsOptions.maxHooksPerTenant. */
+  maxHooksPerTenant?: number;
   now?: () => number;
 }
 
@@ -72,6 +79,17 @@ export class BbbApi {
       joinTokens: options.joinTokens,
       log: options.log,
       endedMeetingInfoMs: options.endedMeetingInfoMs ?? 3_600_000,
+      events: options.webhooks,
+    });
+    const webhooks = options.webhooks;
+    const hooks = new HookCalls({
+      hooks: new HookRepository(options.db),
+      log: options.log,
+      maxHooksPerTenant: options.maxHooksPerTenant,
+      onChange: (tenantId, removedHookId) => {
+        if (removedHookId === undefined) webhooks?.hooksChanged(tenantId);
+        else webhooks?.hookRemoved(tenantId, removedHookId);
+      },
     });
     const recordings = new RecordingCalls(new RecordingRepository(options.db));
     this.#calls = new Map<string, Call>([
@@ -85,6 +103,9 @@ export class BbbApi {
       ['publishRecordings', (ctx) => recordings.publishRecordings(ctx)],
       ['deleteRecordings', (ctx) => recordings.deleteRecordings(ctx)],
       ['updateRecordings', (ctx) => recordings.updateRecordings(ctx)],
+      ['hooks/create', (ctx) => hooks.create(ctx)],
+      ['hooks/destroy', (ctx) => hooks.destroy(ctx)],
+      ['hooks/list', (ctx) => hooks.list(ctx)],
     ]);
   }
 
@@ -125,12 +146,16 @@ export class BbbApi {
     const request = await readBbbRequest(req, call, this.#options.maxBodyBytes ?? 2 * 1024 * 1024);
     if (request.checksum === '') throw checksumError();
     const algorithms = this.#options.checksumAlgorithms ?? CHECKSUM_ALGORITHMS;
-    const tenant = await this.#resolver.resolve(request.host, (secret) =>
-      checksumMatches(call, request.signedQuery, request.checksum, secret, algorithms),
-    );
+    let signingSecret = '';
+    const tenant = await this.#resolver.resolve(request.host, (secret) => {
+      const signed = checksumMatches(call, request.signedQuery, request.checksum, secret, algorithms);
+      if (signed) signingSecret = secret;
+      return signed;
+    });
     if (!tenant) throw checksumError();
     return run({
       tenant,
+      secret: signingSecret,
       params: request.params,
       meetingPageUrl: this.#meetingPageUrl(request.host, tenant),
       now: this.#now(),

@@ -28,7 +28,10 @@ import {
 import { createXml, joinXml, meetingElements, messageElements, successXml } from './bbbResponses.ts';
 import { type BbbReply, type CallContext, xmlReply } from './callTypes.ts';
 import type { JoinTokens } from './JoinTokens.ts';
+import type { MeetingEvents } from './MeetingEvents.ts';
 import type { LiveRoom, MeetingRuntime } from './MeetingRuntime.ts';
+import { endMeeting } from './meetingEnding.ts';
+import { meetingCreatedEvent } from './webhookEvents.ts';
 import { el, parent } from './xml.ts';
 
 export interface MeetingCallsOptions {
@@ -39,6 +42,8 @@ export interface MeetingCallsOptions {
   log: Logger;
   /** getMeetingInfo still answers for a meeting this long after it ended (BBB keeps them a while too). */
   endedMeetingInfoMs: number;
+  /** Told of meetings created and ended (webhooks). */
+  events?: MeetingEvents;
 }
 
 /** Parameters that are columns of their own, or never stored. */
@@ -191,8 +196,7 @@ export class MeetingCalls {
     const password = ctx.params.get('password');
     if (password !== undefined && password !== '' && password !== meeting.moderatorPw)
       throw invalidEndPassword();
-    await this.#o.meetings.end(meeting.id, ctx.now, 'api');
-    await this.#o.attendance.closeAll(meeting.id, ctx.now, 'meeting-ended');
+    await endMeeting(this.#o, meeting, ctx.now, 'api');
     try {
       await this.#o.runtime.endRoom(meeting.room);
     } catch (error) {
@@ -227,6 +231,7 @@ export class MeetingCalls {
       await this.#o.meetings.end(meeting.id, ctx.now, 'failed');
       throw internalError('Unable to create meeting on server.');
     }
+    this.#o.events?.publish(meeting, meetingCreatedEvent(meeting, ctx.now));
     return createXml(meeting);
   }
 

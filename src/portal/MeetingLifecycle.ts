@@ -3,7 +3,10 @@ import type { Database } from '../db/Database.ts';
 import { type MeetingEndReason, type MeetingRecord, MeetingRepository } from '../db/MeetingRepository.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { Role } from '../protocol/roomSignalling.ts';
+import type { MeetingEvents } from './MeetingEvents.ts';
 import type { LiveRoom, MeetingRuntime } from './MeetingRuntime.ts';
+import { endMeeting, userOf } from './meetingEnding.ts';
+import { userJoinedEvent, userLeftEvent } from './webhookEvents.ts';
 
 export interface MeetingLifecycleOptions {
   db: Database;
@@ -13,6 +16,8 @@ export interface MeetingLifecycleOptions {
   emptyGraceMs?: number;
   /** A meeting nobody joined ends after this long (BBB: meetingExpireIfNoUserJoinedInMinutes = 5). */
   unjoinedExpiryMs?: number;
+  /** Told of joins, leaves and ends (webhooks). */
+  events?: MeetingEvents;
 }
 
 export interface Arrival {
@@ -41,6 +46,7 @@ export class MeetingLifecycle {
   readonly #log: Logger;
   readonly #emptyGraceMs: number;
   readonly #unjoinedExpiryMs: number;
+  readonly #events: MeetingEvents | undefined;
 
   constructor(options: MeetingLifecycleOptions) {
     this.#meetings = new MeetingRepository(options.db);
@@ -49,6 +55,7 @@ export class MeetingLifecycle {
     this.#log = options.log.child({ component: 'meeting-lifecycle' });
     this.#emptyGraceMs = options.emptyGraceMs ?? 60_000;
     this.#unjoinedExpiryMs = options.unjoinedExpiryMs ?? 5 * 60_000;
+    this.#events = options.events;
   }
 
   /** Returns false when the room is not an active portal meeting. */
@@ -66,6 +73,19 @@ export class MeetingLifecycle {
     });
     await this.#meetings.markStarted(meeting.id, at);
     await this.#meetings.notePeakUsers(meeting.id, await this.#attendance.countOpen(meeting.id));
+    this.#events?.publish(
+      meeting,
+      userJoinedEvent(
+        meeting,
+        {
+          internalUserId: arrival.participantId,
+          externalUserId: arrival.userId,
+          name: arrival.fullName,
+          role: arrival.role,
+        },
+        at,
+      ),
+    );
     return true;
   }
 
@@ -77,7 +97,15 @@ export class MeetingLifecycle {
   ): Promise<boolean> {
     const meeting = await this.#meetings.findActiveByRoom(room);
     if (!meeting) return false;
-    return this.#attendance.recordLeave(meeting.id, participantId, at, reason);
+    if (!(await this.#attendance.recordLeave(meeting.id, participantId, at, reason))) return false;
+    if (this.#events && (await this.#events.wants(meeting, 'user-left'))) {
+      // The room forgot the person already; their userID is in the session just closed.
+      const session = (await this.#attendance.listForMeeting(meeting.id)).findLast(
+        (a) => a.participantId === participantId,
+      );
+      if (session) this.#events.publish(meeting, userLeftEvent(meeting, userOf(session), at));
+    }
+    return true;
   }
 
   /** Run every few seconds on each controller; ending is idempotent, so several may run at once. */
@@ -86,8 +114,8 @@ export class MeetingLifecycle {
     for (const meeting of await this.#meetings.listAllActive()) {
       const reason = await this.#endReason(meeting, at);
       if (!reason) continue;
-      if (!(await this.#meetings.end(meeting.id, at, reason))) continue;
-      await this.#attendance.closeAll(meeting.id, at, 'meeting-ended');
+      const deps = { meetings: this.#meetings, attendance: this.#attendance, events: this.#events };
+      if (!(await endMeeting(deps, meeting, at, reason))) continue;
       if (reason === 'duration') {
         try {
           await this.#runtime.endRoom(meeting.room);

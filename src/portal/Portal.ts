@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { ControllerExtension } from '../controller/Controller.ts';
 import type { RoomObserver } from '../controller/RoomObserver.ts';
 import type { Participant } from '../controller/rooms/Participant.ts';
@@ -6,9 +7,13 @@ import { MeetingRepository } from '../db/MeetingRepository.ts';
 import type { Logger } from '../log/Logger.ts';
 import { BbbApi } from './BbbApi.ts';
 import type { JoinTokens } from './JoinTokens.ts';
+import { KeyedSerialQueue } from './KeyedSerialQueue.ts';
 import { MeetingLifecycle } from './MeetingLifecycle.ts';
 import type { MeetingRuntime } from './MeetingRuntime.ts';
 import { PortalAdmission } from './PortalAdmission.ts';
+import { TenantAdmin } from './TenantAdmin.ts';
+import { TenantAdminApi } from './TenantAdminApi.ts';
+import { type WebhookDeliveryOptions, WebhookDispatcher } from './WebhookDispatcher.ts';
 
 /** What the portal needs of the controller's rooms. */
 export interface PortalRooms {
@@ -25,18 +30,31 @@ export interface PortalOptions {
   emptyMeetingGraceMs: number;
   unjoinedMeetingExpiryMs: number;
   log: Logger;
+  /**
+   * Who may use the tenant admin API at /api/v1/tenants: the controller's API-key check (it may
+   * throw an HttpError, e.g. 401 for a missing header). Without it that API is not mounted.
+   */
+  isAuthorized?: (req: IncomingMessage) => boolean | Promise<boolean>;
+  /** Webhook delivery tuning; the defaults are bbb-webhooks' (see WebhookDeliveryOptions). */
+  webhooks?: WebhookDeliveryOptions;
+  /** Largest JSON body of the admin API. Default 64 KiB. */
+  maxAdminBodyBytes?: number;
 }
 
 /**
  * The BigBlueButton front door as a controller extension: the API mounted on the controller's HTTP
- * server, admission by join token, meeting history kept from room events, and a sweep that ends
- * meetings that emptied, were never joined, or ran out of time.
+ * server (and the tenant admin API beside it), admission by join token, meeting history kept from
+ * room events, webhooks told of it, and a sweep that ends meetings that emptied, were never joined,
+ * or ran out of time.
  */
 export class Portal implements ControllerExtension {
   readonly admission: PortalAdmission;
   readonly observer: RoomObserver;
   readonly mounts: ControllerExtension['mounts'];
+  readonly webhooks: WebhookDispatcher;
   readonly #lifecycle: MeetingLifecycle;
+  /** One room's joins and leaves are recorded in the order they happened. */
+  readonly #roomWork = new KeyedSerialQueue();
   readonly #sweeper: NodeJS.Timeout;
   readonly #log: Logger;
   #sweeping: Promise<unknown> | undefined;
@@ -44,14 +62,38 @@ export class Portal implements ControllerExtension {
   constructor(rooms: PortalRooms, options: PortalOptions) {
     this.#log = options.log.child({ component: 'portal' });
     const runtime = roomsAsRuntime(rooms);
+    this.webhooks = new WebhookDispatcher({
+      ...options.webhooks,
+      db: options.db,
+      domain: () => hostOf(options.publicUrl()),
+      log: options.log,
+    });
     const api = new BbbApi({
       db: options.db,
       runtime,
       joinTokens: options.joinTokens,
       publicUrl: options.publicUrl,
       log: options.log,
+      webhooks: this.webhooks,
     });
-    this.mounts = [api.handler];
+    const mounts = [api.handler];
+    const { isAuthorized } = options;
+    if (isAuthorized) {
+      const admin = new TenantAdmin(options.db, {
+        onChange: () => {
+          api.invalidateTenants();
+          this.webhooks.tenantsChanged();
+        },
+      });
+      const adminApi = new TenantAdminApi({
+        admin,
+        isAuthorized,
+        log: options.log,
+        maxBodyBytes: options.maxAdminBodyBytes,
+      });
+      mounts.push(adminApi.handler);
+    }
+    this.mounts = mounts;
     this.admission = new PortalAdmission(options.joinTokens, new MeetingRepository(options.db));
     this.#lifecycle = new MeetingLifecycle({
       db: options.db,
@@ -59,23 +101,26 @@ export class Portal implements ControllerExtension {
       log: options.log,
       emptyGraceMs: options.emptyMeetingGraceMs,
       unjoinedExpiryMs: options.unjoinedMeetingExpiryMs,
+      events: this.webhooks,
     });
-    const record = (what: string, work: Promise<unknown>) =>
-      work.catch((error: unknown) => this.#log.error(`could not record ${what}`, { error }));
+    const record = (what: string, room: string, work: () => Promise<unknown>) =>
+      this.#roomWork
+        .run(room, work)
+        .catch((error: unknown) => this.#log.error(`could not record ${what}`, { room, error }));
     this.observer = {
       participantJoined: (room, participant) => {
-        record(
-          'a join',
-          this.#lifecycle.participantJoined(room, {
-            participantId: participant.participantId,
-            userId: participant.externalUserId ?? participant.participantId,
-            fullName: participant.name,
-            role: participant.role,
-          }),
-        );
+        const at = Date.now();
+        const arrival = {
+          participantId: participant.participantId,
+          userId: participant.externalUserId ?? participant.participantId,
+          fullName: participant.name,
+          role: participant.role,
+        };
+        record('a join', room, () => this.#lifecycle.participantJoined(room, arrival, at));
       },
       participantLeft: (room, participantId, reason) => {
-        record('a leave', this.#lifecycle.participantLeft(room, participantId, reason));
+        const at = Date.now();
+        record('a leave', room, () => this.#lifecycle.participantLeft(room, participantId, reason, at));
       },
     };
     this.#sweeper = setInterval(() => {
@@ -93,6 +138,16 @@ export class Portal implements ControllerExtension {
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     await this.#sweeping;
+    await this.#roomWork.idle();
+    await this.webhooks.close();
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname || 'localhost';
+  } catch {
+    return 'localhost';
   }
 }
 

@@ -77,3 +77,24 @@ export const unsupportedRequest = (): BbbError =>
   new BbbError('unsupportedRequest', 'This request is not supported.');
 
 export const internalError = (message: string): BbbError => new BbbError('internalError', message);
+
+/* The hooks calls' failures, with bbb-webhooks' keys and messages. */
+
+export const missingCallbackUrl = (): BbbError =>
+  new BbbError('missingParamCallbackURL', 'You must specify a callbackURL in the parameters.');
+
+export const missingHookId = (): BbbError =>
+  new BbbError('missingParamHookID', 'You must specify a hookID in the parameters.');
+
+export const destroyMissingHook = (): BbbError =>
+  new BbbError('destroyMissingHook', 'The hook informed was not found.');
+
+export const createHookError = (
+  message = 'An error happened while creating your hook. Check the logs.',
+): BbbError => new BbbError('createHookError', message);
+
+export const destroyHookError = (): BbbError =>
+  new BbbError('destroyHookError', 'An error happened while removing your hook. Check the logs.');
+
+export const listHookError = (): BbbError =>
+  new BbbError('listHookError', 'An error happened while listing registered hooks. Check the logs.');

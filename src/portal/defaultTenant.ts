@@ -66,7 +66,8 @@ export async function defaultTenantSecretLines(db: Database, publicUrl: string):
   return secret === undefined ? undefined : bbbSecretLines(publicUrl, secret);
 }
 
-function randomSecret(): string {
+/** 40 letters and digits, like a BigBlueButton server's generated secret (about 238 bits). */
+export function randomSecret(): string {
   let secret = '';
   for (let i = 0; i < SECRET_LENGTH; i++) secret += SECRET_ALPHABET[randomInt(SECRET_ALPHABET.length)];
   return secret;

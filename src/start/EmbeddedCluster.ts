@@ -53,7 +53,7 @@ export class EmbeddedCluster {
     let db: Database | undefined;
     try {
       db = await openConfiguredDatabase(effective);
-      const extend = await preparePortal(effective, db, secret, () => controller?.url ?? '', log);
+      const extend = await preparePortal(effective, db, secret, apiKeys, () => controller?.url ?? '', log);
       for (let i = 0; i < config.start.nodes; i++) {
         const nodeConfig: DotmConfig = {
           ...effective,

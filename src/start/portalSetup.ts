@@ -9,6 +9,7 @@ import type { Logger } from '../log/Logger.ts';
 import { ensureDefaultTenant } from '../portal/defaultTenant.ts';
 import { JoinTokens } from '../portal/JoinTokens.ts';
 import { Portal } from '../portal/Portal.ts';
+import { ApiKeys } from '../security/ApiKeys.ts';
 
 /** Opens the configured database (creating the embedded file's folder) at the newest schema. */
 export async function openConfiguredDatabase(config: DotmConfig): Promise<Database> {
@@ -26,6 +27,7 @@ export async function preparePortal(
   config: DotmConfig,
   db: Database,
   clusterSecret: string,
+  apiKeys: readonly string[],
   publicUrl: () => string,
   log: Logger,
 ): Promise<((rooms: RoomService) => ControllerExtension) | undefined> {
@@ -36,9 +38,15 @@ export async function preparePortal(
     config.portal.joinTokenSecret || `${clusterSecret}:join`,
     config.portal.joinTokenTtlSeconds,
   );
+  const keys = new ApiKeys(apiKeys);
   return (rooms) =>
     new Portal(rooms, {
       db,
+      isAuthorized: (req) => {
+        keys.check(req);
+        return true;
+      },
+      maxAdminBodyBytes: config.controller.maxBodyBytes,
       joinTokens,
       publicUrl,
       sweepIntervalMs: config.portal.sweepIntervalMs,

@@ -79,4 +79,21 @@ describeEachEngine('HookRepository', (engine) => {
     assert.equal((await hooks.list(t.id)).length, 3);
     await db.close();
   });
+
+  it('keeps the fingerprint of the secret that registered the hook', async () => {
+    const db = await engine.migrated();
+    const t = await new TenantRepository(db).create({ name: 'a', secrets: ['sa'] });
+    const hooks = new HookRepository(db);
+    const { hook } = await hooks.create({
+      tenantId: t.id,
+      callbackUrl: 'https://a/cb',
+      getRaw: false,
+      secretFingerprint: 'f'.repeat(64),
+    });
+    assert.equal(hook.secretFingerprint, 'f'.repeat(64));
+    assert.equal((await hooks.list(t.id))[0]?.secretFingerprint, 'f'.repeat(64));
+    await hooks.create({ tenantId: t.id, callbackUrl: 'https://a/old', getRaw: false });
+    assert.equal((await hooks.list(t.id))[1]?.secretFingerprint, undefined);
+    await db.close();
+  });
 });

@@ -181,4 +181,14 @@ describeEachEngine('TenantRepository', (engine) => {
     assert.deepEqual([after?.secrets, after?.hostnames], [['old', 'new'], ['x.example']]);
     await db.close();
   });
+
+  it('finds a tenant by id or, failing that, by name', async () => {
+    const db = await engine.migrated();
+    const tenants = new TenantRepository(db);
+    const a = await tenants.create({ name: 'physics', secrets: ['sa'] });
+    assert.equal((await tenants.findByIdOrName(a.id))?.name, 'physics');
+    assert.equal((await tenants.findByIdOrName('physics'))?.id, a.id);
+    assert.equal(await tenants.findByIdOrName('nobody'), undefined);
+    await db.close();
+  });
 });

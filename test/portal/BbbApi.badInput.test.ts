@@ -45,8 +45,13 @@ test('unknown calls, odd paths and other methods are BBB-shaped too', async () =
     'unsupportedRequest',
   );
   assert.equal(
-    failedWith((await rig.request('GET', '/bigbluebutton/api/hooks/create')).body),
+    failedWith((await rig.request('GET', '/bigbluebutton/api/hooks/ping')).body),
     'unsupportedRequest',
+  );
+  // The hooks calls exist (bbb-webhooks' API): unsigned, they fail the checksum like any call.
+  assert.equal(
+    failedWith((await rig.request('GET', '/bigbluebutton/api/hooks/create')).body),
+    'checksumError',
   );
   const put = await rig.request('PUT', '/bigbluebutton/api/create');
   assert.equal(put.status, 405);

@@ -11,6 +11,8 @@ import { Logger } from '../../src/log/Logger.ts';
 import { BbbApi, type BbbApiOptions } from '../../src/portal/BbbApi.ts';
 import { type ChecksumAlgorithm, computeChecksum } from '../../src/portal/checksum.ts';
 import { JoinTokens } from '../../src/portal/JoinTokens.ts';
+import { MeetingLifecycle } from '../../src/portal/MeetingLifecycle.ts';
+import { type WebhookDeliveryOptions, WebhookDispatcher } from '../../src/portal/WebhookDispatcher.ts';
 import { FakeRuntime } from './FakeRuntime.ts';
 import { parseXml, type XmlElement } from './miniXml.ts';
 
@@ -24,6 +26,9 @@ export interface HttpResult {
   headers: Record<string, string | string[] | undefined>;
   body: string;
 }
+
+/** The `domain` the rig's callbacks carry. */
+export const CALLBACK_DOMAIN = 'meet.example';
 
 export interface CallOptions {
   secret?: string;
@@ -61,6 +66,10 @@ export class PortalRig {
   readonly attendance: AttendanceRepository;
   readonly recordings: RecordingRepository;
   readonly logLines: string[] = [];
+  /** Delivers the rig's meeting events to hooks: quick retries, so tests see them. */
+  readonly webhooks: WebhookDispatcher;
+  /** Records joins and leaves (what the Portal does with room events) and tells the webhooks. */
+  readonly lifecycle: MeetingLifecycle;
   tenantA!: Tenant;
   tenantB!: Tenant;
   tenantH!: Tenant;
@@ -68,8 +77,19 @@ export class PortalRig {
   #server!: Server;
   #port = 0;
 
-  private constructor(db: Database, options: Partial<BbbApiOptions>) {
+  private constructor(db: Database, options: Partial<BbbApiOptions>, delivery: WebhookDeliveryOptions) {
     this.db = db;
+    const log = new Logger({ level: 'warn', format: 'json', write: (line) => this.logLines.push(line) });
+    this.webhooks = new WebhookDispatcher({
+      retryDelaysMs: [50, 100],
+      requestTimeoutMs: 2000,
+      cacheMs: 0,
+      ...delivery,
+      db,
+      domain: () => CALLBACK_DOMAIN,
+      log,
+    });
+    this.lifecycle = new MeetingLifecycle({ db, runtime: this.runtime, log, events: this.webhooks });
     this.tenants = new TenantRepository(db);
     this.meetings = new MeetingRepository(db);
     this.attendance = new AttendanceRepository(db);
@@ -79,15 +99,19 @@ export class PortalRig {
       runtime: this.runtime,
       joinTokens: this.joinTokens,
       publicUrl: PUBLIC_URL,
-      log: new Logger({ level: 'warn', format: 'json', write: (line) => this.logLines.push(line) }),
+      log,
       tenantCacheMs: 0,
       now: () => this.now,
+      webhooks: this.webhooks,
       ...options,
     });
   }
 
-  static async start(options: Partial<BbbApiOptions> = {}): Promise<PortalRig> {
-    const rig = new PortalRig(await openPortalDatabase(), options);
+  static async start(
+    options: Partial<BbbApiOptions> = {},
+    delivery: WebhookDeliveryOptions = {},
+  ): Promise<PortalRig> {
+    const rig = new PortalRig(await openPortalDatabase(), options, delivery);
     rig.tenantA = await rig.tenants.create({ name: 'a', secrets: [SECRET_A], region: 'eu' });
     rig.tenantB = await rig.tenants.create({ name: 'b', secrets: [SECRET_B], region: 'sa' });
     rig.tenantH = await rig.tenants.create({ name: 'h', secrets: [SECRET_H], hostnames: ['h.example'] });
@@ -112,6 +136,7 @@ export class PortalRig {
 
   async close(): Promise<void> {
     await closeHttp(this.#server);
+    await this.webhooks.close();
     await this.db.close();
   }
 
