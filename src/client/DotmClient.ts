@@ -27,6 +27,7 @@ import {
 import { TypedEmitter } from './TypedEmitter.ts';
 import type {
   FetchLike,
+  MediaSessionState,
   RTCPeerConnectionConstructor,
   WebRtcHttpSessionOptions,
 } from './WebRtcHttpSession.ts';
@@ -81,6 +82,11 @@ export interface DotmClientEvents {
   /** Mute flags changed, or (mediaChanged) the stream moved and `stream.mediaStream` is a new object. */
   streamUpdated: [stream: RemoteStream, mediaChanged: boolean];
   streamRemoved: [stream: RemoteStream];
+  /**
+   * A subscription's media connection changed state (`stream.state`): 'reconnecting' while it
+   * recovers (its node died, the network changed), 'connected' once media flows again.
+   */
+  streamStateChanged: [stream: RemoteStream, state: MediaSessionState];
   chat: [message: ChatMessage];
   /** Also when a stream had to be published anew (its streamId changed). */
   localStreamPublished: [stream: LocalStream];
@@ -88,6 +94,8 @@ export interface DotmClientEvents {
   localStreamUpdated: [stream: LocalStream];
   /** By unpublish(), the browser's "stop sharing", or the controller. */
   localStreamUnpublished: [stream: LocalStream];
+  /** Like streamStateChanged, for one of our own publications (`stream.state`). */
+  localStreamStateChanged: [stream: LocalStream, state: MediaSessionState];
   roomClosed: [reason: string];
   error: [error: DotmError];
 }
@@ -107,6 +115,13 @@ const DEFAULT_VIDEO_CONSTRAINTS: MediaTrackConstraints = {
 /** How long own streams found after a page reload wait for publishCamera() to take them over. */
 const ORPHAN_ADOPTION_MS = 10_000;
 const LEAVE_TIMEOUT_MS = 2_000;
+/** Session states worth telling the app about; 'new' and 'closed' are the client's own doing. */
+const ANNOUNCED_STATES: ReadonlySet<MediaSessionState> = new Set([
+  'connecting',
+  'connected',
+  'reconnecting',
+  'failed',
+]);
 /** Controller answers to a rejoin after which trying again cannot help. */
 const FINAL_REJOIN_CODES = new Set(['not-found', 'forbidden', 'unauthorized', 'bad-request']);
 
@@ -594,6 +609,11 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
       renewGrant: () => this.#request('subscribe', { streamId }),
       // The stream is listed, so it exists: keep trying until it goes away (streamRemoved closes us).
       maxStartAttempts: Number.POSITIVE_INFINITY,
+      onStateChange: (state) => {
+        if (!ANNOUNCED_STATES.has(state)) return;
+        if (this.#remote.get(streamId) !== remote || remote.session !== session) return;
+        this.emit('streamStateChanged', remote, state);
+      },
       onMediaStream: (mediaStream) => {
         if (this.#remote.get(streamId) !== remote || remote.session !== session) return;
         if (remote.setMediaStream(mediaStream)) this.emit('streamAdded', remote);
@@ -738,11 +758,9 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
       videoTrack: local.videoTrack,
       renewGrant: () => this.#request('republish', { streamId: local.streamId }),
       onStateChange: (state, error) => {
-        if (
-          state === 'failed' &&
-          local.session === session &&
-          this.#localByStreamId(local.streamId) === local
-        ) {
+        if (local.session !== session || this.#localByStreamId(local.streamId) !== local) return;
+        if (ANNOUNCED_STATES.has(state)) this.emit('localStreamStateChanged', local, state);
+        if (state === 'failed') {
           this.#emitError(
             error ?? new DotmError('media-error', `publishing the ${local.kind} stream failed`),
           );
@@ -785,7 +803,10 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
       if (grant) {
         const session = local.session;
         if (session && session.state !== 'failed' && session.state !== 'closed') {
-          if (session.state !== 'connected') await session.reconnect(grant);
+          // A stream that moved while we were away (its streamMoved never reached us) lives on
+          // another node now: the connection to the old one may still look fine for a while.
+          const moved = session.grant !== undefined && session.grant.url !== grant.url;
+          if (moved || session.state !== 'connected') await session.reconnect(grant);
         } else {
           await this.#createWhipSession(local, grant).start();
         }

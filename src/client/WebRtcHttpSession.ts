@@ -94,6 +94,11 @@ export abstract class WebRtcHttpSession {
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   #watchdogTimer: ReturnType<typeof setTimeout> | undefined;
   #wakeSleeper: (() => void) | undefined;
+  /**
+   * retryNow() came while an attempt was under way: should that attempt fail (a 409 because the
+   * publisher arrived a moment after the POST left), the next one goes without waiting.
+   */
+  #retryRequested = false;
   readonly #inflight = new Set<AbortController>();
 
   constructor(options: WebRtcHttpSessionOptions) {
@@ -163,6 +168,7 @@ export abstract class WebRtcHttpSession {
 
   /** Cuts a retry wait short, e.g. when the controller just announced the stream. */
   retryNow(): void {
+    this.#retryRequested = true;
     this.#wakeSleeper?.();
   }
 
@@ -185,8 +191,9 @@ export abstract class WebRtcHttpSession {
     if (mode === 'new-resource') {
       this.#newResourceRequested = true;
       // A PATCH or POST towards the old resource is pointless now; failing it fast lets the
-      // running attempt move on to the new one.
+      // running attempt move on to the new one, and a retry wait (the old node refusing) ends now.
       this.#abortInflight(new DotmError('superseded', 'a new resource was requested'));
+      this.#wakeSleeper?.();
     }
     if (this.#starting) return Promise.resolve();
     if (!this.#recovery) {
@@ -245,6 +252,7 @@ export abstract class WebRtcHttpSession {
     for (let attempt = 0; ; attempt++) {
       this.#throwIfClosed();
       this.#newResourceRequested = false;
+      this.#retryRequested = false;
       let grantRefused = false;
       try {
         if (this.#nextGrant) {
@@ -278,7 +286,7 @@ export abstract class WebRtcHttpSession {
   }
 
   async #negotiate(grant: MediaGrant): Promise<void> {
-    await this.#releaseResource();
+    await this.#releaseResource(grant.url);
     this.#throwIfClosed();
     this.#grant = grant;
     this.#iceRestartsSinceConnected = 0;
@@ -400,9 +408,21 @@ export abstract class WebRtcHttpSession {
     }, this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   }
 
-  /** Awaited before a new POST: a node keyed by stream could apply a late DELETE to the new resource. */
-  #releaseResource(): Promise<void> {
-    return this.#dispose(this.deletesResourceOnRestart ? 'delete' : 'keep');
+  /**
+   * Awaited before a new POST to the same node: one keyed by stream could apply a late DELETE to the
+   * new resource. A resource on another node (the stream moved) cannot be confused with the new one,
+   * and that node may be dead: a crashed host answers nothing, and waiting out the DELETE's timeout
+   * would add seconds to the media gap.
+   */
+  #releaseResource(nextUrl: string): Promise<void> {
+    if (!this.deletesResourceOnRestart) return this.#dispose('keep');
+    const current = this.#resourceUrl;
+    const releasing = this.#dispose('delete');
+    if (current !== undefined && !sameOrigin(current, nextUrl)) {
+      releasing.catch(() => undefined);
+      return Promise.resolve();
+    }
+    return releasing;
   }
 
   /**
@@ -489,6 +509,10 @@ export abstract class WebRtcHttpSession {
   }
 
   #sleep(ms: number): Promise<void> {
+    if (this.#retryRequested) {
+      this.#retryRequested = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
@@ -531,5 +555,13 @@ export abstract class WebRtcHttpSession {
     if (this.#state === state) return;
     this.#state = state;
     this.#options.onStateChange?.(state, error);
+  }
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
   }
 }

@@ -146,12 +146,20 @@ export class MeetingView {
         this.#grid.upsert(this.#remoteTile(stream));
         this.#renderParticipants();
       }),
+      // The tile's "Reconnecting…" badge follows the subscription: on while a moved stream or a
+      // changed network is being recovered, off again once media flows.
+      client.on('streamStateChanged', (stream) => {
+        if (stream.mediaStream) this.#grid.upsert(this.#remoteTile(stream));
+      }),
       client.on('streamRemoved', (stream) => {
         this.#grid.remove(remoteKey(stream.streamId));
         this.#renderParticipants();
       }),
       client.on('localStreamPublished', (stream) => this.#showLocal(stream)),
       client.on('localStreamUpdated', (stream) => this.#showLocal(stream)),
+      client.on('localStreamStateChanged', (stream) => {
+        if (client.localStreams.includes(stream)) this.#grid.upsert(this.#localTile(stream));
+      }),
       client.on('localStreamUnpublished', (stream) => {
         this.#grid.remove(localKey(stream));
         this.#updateControls();

@@ -35,10 +35,12 @@ const EVENT_NAMES: (keyof DotmClientEvents)[] = [
   'streamAdded',
   'streamUpdated',
   'streamRemoved',
+  'streamStateChanged',
   'chat',
   'localStreamPublished',
   'localStreamUpdated',
   'localStreamUnpublished',
+  'localStreamStateChanged',
   'roomClosed',
   'error',
 ];
@@ -271,6 +273,33 @@ test('an own stream missing from the rejoin list but still known is kept, not pu
   assert.equal(media.requestsBy('POST').length, 2, 'the session was not connected yet: it started over');
 });
 
+test('an own stream that moved while the socket was down is republished on its new node', async (t) => {
+  const { client, controller, media, connections, named } = setUp(t);
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  connections[0].setIceState('connected');
+  const streamId = camera.streamId;
+  const info = controller.streams.get(streamId) ?? assert.fail();
+  // The node died while our socket was down: the stream was placed again and is not live yet, so
+  // the rejoin does not list it, and the streamMoved was missed. ICE to the old node looks fine still.
+  controller.streams.delete(streamId);
+  controller.handlers.republish = (request) => {
+    controller.streams.set(streamId, { ...info, nodeId: 'node-b' });
+    return controller.grant(String(request.streamId), 'whip');
+  };
+  controller.socket.drop();
+  t.mock.timers.tick(500);
+  await flush();
+  assert.deepEqual(
+    controller.requestsOf('republish').map((request) => request.streamId),
+    [streamId],
+  );
+  assert.equal(media.requestsBy('POST').at(-1)?.url, `https://node-b.test/whip/${streamId}`);
+  assert.equal(camera.streamId, streamId);
+  assert.equal(controller.requestsOf('publish').length, 1, 'no second camera stream');
+  assert.deepEqual(named('error'), []);
+});
+
 test('back after the grace period: a new participant, own streams published anew, never subscribed to', async (t) => {
   const { client, controller, named } = setUp(t);
   const alice = controller.addParticipant('Alice');
@@ -343,6 +372,101 @@ test('when its own stream moves, the owner republishes the same tracks', async (
     latest.transceivers.map((transceiver) => transceiver.sender.track),
     [camera.audioTrack, camera.videoTrack],
   );
+});
+
+test("a moved stream's subscription reports reconnecting, then connected once the new node delivers", async (t) => {
+  const { client, controller, connections, named } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  const aliceCamera = controller.addStream(alice.participantId);
+  await client.join('standup', 'Bob');
+  await flush();
+  connections[0].setIceState('connected');
+  const [[remote]] = named('streamAdded');
+  assert.deepEqual(
+    named('streamStateChanged').map(([stream, state]) => [stream.streamId, state]),
+    [
+      [aliceCamera.streamId, 'connecting'],
+      [aliceCamera.streamId, 'connected'],
+    ],
+  );
+
+  aliceCamera.nodeId = 'node-b';
+  controller.send({ type: 'streamMoved', stream: { ...aliceCamera, live: false } });
+  await flush();
+  assert.equal(remote.state, 'reconnecting');
+  assert.equal(named('streamStateChanged').at(-1)?.[1], 'reconnecting');
+  const moved = connections.at(-1) ?? assert.fail();
+  assert.notEqual(moved, connections[0]);
+  moved.setIceState('connected');
+  await flush();
+  // What the page needs to take the "Reconnecting…" badge off the tile again.
+  assert.equal(remote.state, 'connected');
+  assert.deepEqual(
+    named('streamStateChanged').map(([, state]) => state),
+    ['connecting', 'connected', 'reconnecting', 'connected'],
+  );
+  assert.deepEqual(named('streamRemoved'), []);
+  assert.deepEqual(named('error'), []);
+});
+
+test('a moved subscription refused until the publisher is back retries as soon as streamAdded says so', async (t) => {
+  const { client, controller, media, connections, named } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  const aliceCamera = controller.addStream(alice.participantId);
+  await client.join('standup', 'Bob');
+  await flush();
+  connections[0].setIceState('connected');
+  let publisherBack = false;
+  media.override = (request) =>
+    request.method === 'POST' && request.url.startsWith('https://node-b.test/') && !publisherBack
+      ? {
+          status: 409,
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ error: { code: 'conflict', message: 'the stream has no publisher yet' } }),
+        }
+      : undefined;
+  aliceCamera.nodeId = 'node-b';
+  controller.send({ type: 'streamMoved', stream: { ...aliceCamera, live: false } });
+  await flush();
+  const refused = media
+    .requestsBy('POST')
+    .filter((request) => request.url.startsWith('https://node-b.test/'));
+  assert.equal(refused.length, 1);
+  // The publisher reached the new OTM: no timer has to fire for the next POST.
+  publisherBack = true;
+  controller.send({ type: 'streamAdded', stream: { ...aliceCamera, live: true } });
+  await flush();
+  const posts = media.requestsBy('POST').filter((request) => request.url.startsWith('https://node-b.test/'));
+  assert.equal(posts.length, 2);
+  connections.at(-1)?.setIceState('connected');
+  assert.equal(client.streams[0].state, 'connected');
+  assert.equal(named('streamAdded').length, 1, 'the same stream, not a new one');
+});
+
+test("the publisher's own moved stream reports reconnecting, then connected", async (t) => {
+  const { client, controller, connections, named } = setUp(t);
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  connections[0].setIceState('connected');
+  const info = controller.streams.get(camera.streamId) ?? assert.fail();
+  info.nodeId = 'node-b';
+  controller.send({ type: 'streamMoved', stream: { ...info, live: false } });
+  await flush();
+  assert.equal(camera.state, 'reconnecting');
+  connections.at(-1)?.setIceState('connected');
+  await flush();
+  assert.equal(camera.state, 'connected');
+  assert.deepEqual(
+    named('localStreamStateChanged').map(([stream, state]) => [stream, state]),
+    [
+      [camera, 'connected'],
+      [camera, 'reconnecting'],
+      [camera, 'connected'],
+    ],
+  );
+  assert.equal(camera.streamId, info.streamId);
+  assert.deepEqual(named('localStreamUnpublished'), []);
+  assert.deepEqual(named('error'), []);
 });
 
 test('muting toggles the track and tells the others through mediaState', async (t) => {

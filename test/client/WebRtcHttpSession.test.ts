@@ -350,3 +350,91 @@ test('close() during a hanging POST ends start() with closed', async (t) => {
   assert.equal((await rejection(starting)).code, 'closed');
   assert.equal(session.state, 'closed');
 });
+
+test('a moved stream ends a retry wait at once instead of sleeping out the backoff', async (t) => {
+  const { session, server, connections } = setUp(t);
+  await session.start();
+  connections[0].setIceState('connected');
+  // The node died: the PATCH and the POSTs of the recovery cannot reach anything yet.
+  server.override = (request) => {
+    if (!request.url.startsWith('https://node9.test/')) throw new TypeError('fetch failed');
+    return undefined;
+  };
+  connections[0].setIceState('failed');
+  await flush();
+  const posts = () => server.requestsBy('POST').map((request) => request.url);
+  assert.deepEqual(posts().slice(1), ['https://node2.test/whep/stream-1'], 'one failed POST, then a wait');
+  // The controller placed the stream again and says where: no timer has to fire for the POST.
+  await session.reconnect(grant(9));
+  assert.equal(posts().at(-1), 'https://node9.test/whep/stream-1');
+  assert.equal(session.resourceUrl?.startsWith('https://node9.test/'), true);
+});
+
+test('retryNow() while an attempt is under way lets the next attempt go without a wait', async (t) => {
+  const { session, server } = setUp(t);
+  await session.start();
+  let answer: ((reply: { status: number; body?: string }) => void) | undefined;
+  server.override = (request) =>
+    request.method === 'POST' && answer === undefined
+      ? new Promise((resolve) => {
+          answer = resolve;
+        })
+      : undefined;
+  const recovering = session.reconnect();
+  await flush();
+  assert.equal(server.requestsBy('POST').length, 2);
+  // The publisher arrived (streamAdded) while the POST was out; the node answers as of before.
+  session.retryNow();
+  answer?.({
+    status: 409,
+    body: JSON.stringify({ error: { code: 'conflict', message: 'the stream has no publisher yet' } }),
+  });
+  await recovering;
+  assert.equal(server.requestsBy('POST').length, 3, 'retried without waiting for a timer');
+});
+
+test('a new resource on another node does not wait for the DELETE on the old one', async (t) => {
+  const { session, server, connections } = setUp(t);
+  await session.start();
+  connections[0].setIceState('connected');
+  // A crashed host answers nothing: the DELETE would hang until its 2 s timeout.
+  server.override = (request) => (request.method === 'DELETE' ? new Promise(() => {}) : undefined);
+  await session.reconnect();
+  assert.deepEqual(
+    server.requests.map((request) => `${request.method} ${request.url}`),
+    [
+      'POST https://node1.test/whep/stream-1',
+      'DELETE https://node1.test/whep/resource/1',
+      'POST https://node2.test/whep/stream-1',
+    ],
+  );
+  connections[1].setIceState('connected');
+  assert.equal(session.state, 'connected');
+  assert.equal(
+    connections[0].closed,
+    false,
+    'closed only after the DELETE, so the node sees a deliberate end',
+  );
+  t.mock.timers.tick(2_000);
+  await flush();
+  assert.equal(connections[0].closed, true);
+  server.override = undefined;
+});
+
+test('a new resource on the same node still waits for the DELETE of the old one', async (t) => {
+  const { session, server } = setUp(t, { renew: async () => grant(1) });
+  await session.start();
+  let answerDelete: ((reply: { status: number }) => void) | undefined;
+  server.override = (request) =>
+    request.method === 'DELETE' && answerDelete === undefined
+      ? new Promise((resolve) => {
+          answerDelete = resolve;
+        })
+      : undefined;
+  const recovering = session.reconnect();
+  await flush();
+  assert.equal(server.requestsBy('POST').length, 1, 'no POST while the DELETE is unanswered');
+  answerDelete?.({ status: 200 });
+  await recovering;
+  assert.equal(server.requestsBy('POST').length, 2);
+});

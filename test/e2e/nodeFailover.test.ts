@@ -1,0 +1,668 @@
+/**
+ * Node failover end to end (issue 4): a real redis-server, a `dotm controller` process and three
+ * `dotm node` processes on their own loopback addresses; three people in Chromium pages meet in one
+ * room whose camera OTMs sit on the three nodes. The node carrying one publisher's OTM is killed
+ * with SIGKILL. The controller must notice within ~3 s and place the OTM again; the publisher's SDK
+ * publishes to the new node and the others' SDKs subscribe there, without a reload, without anybody
+ * leaving the participant list, and with the tile staying where it was.
+ *
+ * Each page runs a probe that samples its WHEP peer connections every PROBE_INTERVAL_MS, so the
+ * media gap is measured in the page: last frame decoded on the old connection before the kill →
+ * first frame decoded on the new one.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { NodeReport } from '../../src/cluster/NodeReport.ts';
+import type { RoomView } from '../../src/protocol/httpApi.ts';
+import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
+import {
+  type ClusterEnv,
+  type DotmProcess,
+  spawnController,
+  spawnNode,
+} from '../support/clusterProcesses.ts';
+import { RedisServer } from '../support/redisServer.ts';
+import { openUdpSockets, processAlive, waitFor } from '../support/startTestCluster.ts';
+
+const ROOM = 'e2e-failover';
+const NAMES = ['Ada', 'Grace', 'Linus'] as const;
+const NODES = [
+  { nodeId: 'media-a', address: '127.0.0.2' },
+  { nodeId: 'media-b', address: '127.0.0.3' },
+  { nodeId: 'media-c', address: '127.0.0.4' },
+] as const;
+const STEP_TIMEOUT_MS = 20_000;
+const PROBE_INTERVAL_MS = 40;
+/**
+ * The issue's "detected within 3 s", as /api/v1/nodes shows it: the node's presence key expires
+ * cluster.nodeTimeoutMs (3 s) after its last heartbeat, which came before the kill; plus this test's
+ * polling and scheduling slack.
+ */
+const PRESENCE_LIMIT_MS = 3_500;
+/**
+ * When the controller's failure detector acts on it (logs "media node lost" and places the OTMs
+ * again): it looks every nodeTimeoutMs / 4 = 750 ms, so up to 3.75 s after a kill by design.
+ */
+const FAILOVER_START_LIMIT_MS = 4_500;
+
+interface Participant {
+  name: string;
+  page: Page;
+  participantId: string;
+  console: string[];
+}
+
+/** One change seen by a page's probe (see installProbe). */
+interface ProbeEvent {
+  at: number;
+  streamId: string;
+  /** Which RTCPeerConnection of the stream, numbered in the order the probe met them. */
+  pc: number;
+  framesDecoded: number;
+}
+
+interface ProbeReport {
+  events: ProbeEvent[];
+  /** This page's own camera (WHIP) connection. */
+  publisher: PublisherEvent[];
+  /** Fewest tiles / list entries / remote streams seen at any sample since the probe started. */
+  minTiles: Record<string, number>;
+  minListed: number;
+  minStreams: number;
+  /** Most "Reconnecting…" tile badges seen at once, and whether one is shown now. */
+  maxReconnectingBadges: number;
+  reconnectingBadgesNow: number;
+  errorToasts: string[];
+  /** Set before the kill; a reload would lose it. */
+  marker: string | undefined;
+  samples: number;
+}
+
+/** Publisher side: its camera's WHIP connection, sampled by the same probe. */
+interface PublisherEvent {
+  at: number;
+  pc: number;
+  state: string;
+  framesSent: number;
+}
+
+async function api<T>(url: string, key: string, path: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(new URL(path, url), { headers: { Authorization: `Bearer ${key}` } });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+/** Child pids of a process, from /proc (Linux): a node's media workers. */
+function childPids(pid: number): number[] {
+  const pids: number[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return pids;
+  }
+  for (const task of tasks) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (text) pids.push(...text.split(/\s+/).map(Number));
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return pids;
+}
+
+/** The parent pid of a live process, from /proc/<pid>/stat (after the command, which may hold spaces). */
+function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '<gone>';
+  }
+}
+
+/**
+ * Runs in the page: every interval, per remote stream, the frames decoded on its current WHEP peer
+ * connection (recorded when they change), the tiles and list entries on screen, the error toasts,
+ * and the page's own camera WHIP connection.
+ */
+function installProbe(args: { interval: number; marker: string }): void {
+  type Stats = { forEach(cb: (report: Record<string, unknown>) => void): void };
+  type Pc = { getStats(): Promise<Stats>; connectionState: string };
+  const w = window as unknown as Record<string, unknown>;
+  const ids = new WeakMap<object, number>();
+  let nextId = 1;
+  const idOf = (pc: object) => {
+    let id = ids.get(pc);
+    if (id === undefined) {
+      id = nextId++;
+      ids.set(pc, id);
+    }
+    return id;
+  };
+  const last = new Map<string, string>();
+  const probe = {
+    events: [] as { at: number; streamId: string; pc: number; framesDecoded: number }[],
+    publisher: [] as { at: number; pc: number; state: string; framesSent: number }[],
+    minTiles: {} as Record<string, number>,
+    minListed: Number.POSITIVE_INFINITY,
+    minStreams: Number.POSITIVE_INFINITY,
+    maxReconnectingBadges: 0,
+    reconnectingBadgesNow: 0,
+    errorToasts: [] as string[],
+    marker: args.marker,
+    samples: 0,
+    timer: 0 as unknown,
+  };
+  w.__failoverProbe = probe;
+  let busy = false;
+  const sample = async () => {
+    const client = w.dotm as
+      | {
+          streams: { streamId: string; participantId: string; session?: { peerConnection?: Pc } }[];
+          camera?: { session?: { peerConnection?: Pc; state: string } };
+        }
+      | undefined;
+    if (!client || busy) return;
+    busy = true;
+    try {
+      const at = Date.now();
+      for (const stream of client.streams) {
+        const pc = stream.session?.peerConnection;
+        if (!pc) continue;
+        let frames = 0;
+        (await pc.getStats()).forEach((report) => {
+          if (report.type === 'inbound-rtp' && report.kind === 'video')
+            frames += Number(report.framesDecoded ?? 0);
+        });
+        const key = `${idOf(pc)}:${frames}`;
+        if (last.get(stream.streamId) !== key) {
+          last.set(stream.streamId, key);
+          probe.events.push({ at, streamId: stream.streamId, pc: idOf(pc), framesDecoded: frames });
+        }
+        const tiles = document.querySelectorAll(
+          `[data-testid="video-tile"][data-participant-id=${JSON.stringify(stream.participantId)}][data-kind="camera"]`,
+        ).length;
+        probe.minTiles[stream.participantId] = Math.min(
+          probe.minTiles[stream.participantId] ?? Number.POSITIVE_INFINITY,
+          tiles,
+        );
+      }
+      const session = client.camera?.session;
+      const own = session?.peerConnection;
+      if (session && own) {
+        let framesSent = 0;
+        (await own.getStats()).forEach((report) => {
+          if (report.type === 'outbound-rtp' && report.kind === 'video')
+            framesSent += Number(report.framesSent ?? 0);
+        });
+        const previous = probe.publisher.at(-1);
+        const pcId = idOf(own);
+        if (
+          !previous ||
+          previous.pc !== pcId ||
+          previous.state !== session.state ||
+          framesSent !== previous.framesSent
+        )
+          probe.publisher.push({ at, pc: pcId, state: session.state, framesSent });
+      }
+      probe.minStreams = Math.min(probe.minStreams, client.streams.length);
+      probe.minListed = Math.min(
+        probe.minListed,
+        document.querySelectorAll('[data-testid="participant-item"]').length,
+      );
+      const badges = [...document.querySelectorAll('[data-testid="video-tile"] .tile-state')].filter(
+        (element) => !(element as HTMLElement).hidden,
+      ).length;
+      probe.reconnectingBadgesNow = badges;
+      probe.maxReconnectingBadges = Math.max(probe.maxReconnectingBadges, badges);
+      for (const toast of document.querySelectorAll('[data-testid="toast"][data-kind="error"]')) {
+        const text = toast.textContent ?? '';
+        if (!probe.errorToasts.includes(text)) probe.errorToasts.push(text);
+      }
+      probe.samples++;
+    } finally {
+      busy = false;
+    }
+  };
+  probe.timer = setInterval(() => void sample(), args.interval);
+}
+
+describe('node failover in Chromium: a media node is SIGKILLed under a three-person meeting', () => {
+  const skip = chromiumAvailable() ? false : 'no Chromium here (set DOTM_CHROMIUM or install chromium)';
+  let redis: RedisServer | undefined;
+  let env: ClusterEnv;
+  let controller: { process: DotmProcess; url: string } | undefined;
+  const nodes = new Map<string, DotmProcess>();
+  /** Every media worker pid seen, per node id: all must be gone at the end. */
+  const workerPids = new Map<string, number[]>();
+  let browser: Browser | undefined;
+  const people: Participant[] = [];
+  let brokenAt: string | undefined;
+
+  const step = (name: string, body: (t: TestContext) => Promise<void>) =>
+    it(name, { skip, timeout: 3 * STEP_TIMEOUT_MS }, async (t: TestContext) => {
+      if (brokenAt) {
+        t.skip(`an earlier step failed: ${brokenAt}`);
+        return;
+      }
+      try {
+        await body(t);
+      } catch (error) {
+        brokenAt = name;
+        throw error;
+      }
+    });
+
+  async function diagnostics(): Promise<string> {
+    const lines: string[] = [];
+    for (const person of people) {
+      const banner = await person.page
+        .getByTestId('connection-state')
+        .textContent({ timeout: 1_000 })
+        .catch((error: Error) => `<unreadable: ${error.message.split('\n')[0]}>`);
+      lines.push(
+        `  ${person.name} (${person.participantId || 'not joined'}) at ${person.page.url()}: "${banner?.trim()}"; ` +
+          `console (last 25):\n    ${person.console.slice(-25).join('\n    ')}`,
+      );
+    }
+    const logs = [controller?.process, ...nodes.values()]
+      .filter((p) => p !== undefined)
+      .map((p) => `  --- ${p.name} (last lines)\n${p.output.split('\n').slice(-15).join('\n')}`);
+    return [...lines, ...logs].join('\n');
+  }
+
+  async function until<T>(
+    what: string,
+    probe: () => T | undefined | Promise<T | undefined>,
+    timeoutMs = STEP_TIMEOUT_MS,
+  ): Promise<T> {
+    try {
+      return await waitFor(what, probe, timeoutMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${await diagnostics()}`);
+    }
+  }
+
+  async function roomView(): Promise<RoomView | undefined> {
+    if (!controller) return undefined;
+    const response = await api<RoomView>(controller.url, env.apiKey, `/api/v1/rooms/${ROOM}`).catch(
+      () => undefined,
+    );
+    return response?.status === 200 ? response.body : undefined;
+  }
+
+  async function liveNodes(): Promise<NodeReport[] | undefined> {
+    if (!controller) return undefined;
+    const response = await api<{ nodes: NodeReport[] }>(controller.url, env.apiKey, '/api/v1/nodes').catch(
+      () => undefined,
+    );
+    return response?.status === 200 ? response.body.nodes : undefined;
+  }
+
+  /** Everything the page's probe has recorded so far (see installProbe). */
+  function readProbe(person: Participant): Promise<ProbeReport> {
+    return person.page.evaluate(() =>
+      JSON.parse(JSON.stringify((window as unknown as { __failoverProbe: ProbeReport }).__failoverProbe)),
+    );
+  }
+
+  before(async () => {
+    if (skip) return;
+    redis = await RedisServer.start();
+    env = { redisUrl: redis.url, secret: randomBytes(24).toString('hex'), apiKey: 'failover-key' };
+    for (const { nodeId, address } of NODES) nodes.set(nodeId, spawnNode(env, nodeId, address));
+    controller = await spawnController(env);
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    if (skip) return;
+    const problems: string[] = [];
+    // Everyone leaves through the page: the controller then closes every OTM by its own flow.
+    for (const person of people) {
+      if (
+        !(await person.page
+          .getByTestId('leave')
+          .isVisible()
+          .catch(() => false))
+      )
+        continue;
+      await person.page
+        .getByTestId('leave')
+        .click({ timeout: 2_000 })
+        .catch(() => undefined);
+    }
+    if (controller && people.length > 0) {
+      await waitFor(
+        'the room closed and every node carrying no OTM',
+        async () => {
+          const room = await api(controller!.url, env.apiKey, `/api/v1/rooms/${ROOM}`).catch(() => undefined);
+          const live = await liveNodes();
+          return room?.status === 404 && live?.every((node) => node.load.otms === 0);
+        },
+        15_000,
+      ).catch(async (error: Error) => {
+        problems.push(
+          `${error.message}: nodes ${JSON.stringify((await liveNodes())?.map((n) => [n.nodeId, n.load.otms]))}`,
+        );
+      });
+    }
+    await browser?.close().catch(() => undefined);
+    for (const [nodeId, process] of nodes) {
+      const pid = process.child.pid;
+      if (pid && process.alive)
+        workerPids.set(nodeId, [...new Set([...(workerPids.get(nodeId) ?? []), ...childPids(pid)])]);
+    }
+    const running = [controller?.process, ...nodes.values()].filter(
+      (p): p is DotmProcess => p?.alive === true,
+    );
+    const codes = await Promise.all(running.map((p) => p.stop('SIGTERM')));
+    for (const [i, code] of codes.entries()) {
+      if (code !== 0)
+        problems.push(`${running[i]!.name} exited with ${code}:\n${running[i]!.output.slice(-3000)}`);
+    }
+    await redis?.stop();
+    for (const [nodeId, pids] of workerPids) {
+      for (const pid of pids) {
+        await waitFor(`worker ${pid} of ${nodeId} gone`, () => !processAlive(pid) || undefined, 5_000).catch(
+          () =>
+            problems.push(
+              `worker ${pid} of ${nodeId} still running after its node stopped: ${commandLine(pid)}`,
+            ),
+        );
+      }
+    }
+    if (openUdpSockets() !== 0) problems.push('UDP sockets left open in the test process');
+    assert.deepEqual(problems, [], problems.join('\n'));
+  });
+
+  step('three nodes register, each at its own address', async () => {
+    const reports = await until('three nodes registered', async () => {
+      const live = await liveNodes();
+      return live?.length === NODES.length ? live : undefined;
+    });
+    assert.deepEqual(
+      reports.map((n) => new URL(n.url).hostname).sort(),
+      NODES.map((n) => n.address),
+    );
+    for (const [nodeId, process] of nodes) {
+      const pids = await until(`${nodeId}'s media worker running`, () => {
+        const found = childPids(process.child.pid!);
+        return found.length > 0 ? found : undefined;
+      });
+      workerPids.set(nodeId, pids);
+    }
+  });
+
+  step(
+    'three participants join through the page, their cameras on three nodes, each decoding the others',
+    async (t) => {
+      assert.ok(browser && controller);
+      for (const name of NAMES) {
+        const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+        const page = await context.newPage();
+        const person: Participant = { name, page, participantId: '', console: [] };
+        page.on('console', (message) => {
+          person.console.push(
+            `${new Date().toISOString().slice(11, 23)} ${message.type()}: ${message.text()}`,
+          );
+          if (person.console.length > 400) person.console.splice(0, 200);
+        });
+        page.on('pageerror', (error) => person.console.push(`uncaught: ${error.message}`));
+        people.push(person);
+      }
+      for (const [index, person] of people.entries()) {
+        const { page } = person;
+        // `?debug` makes the SDK log its recovery steps to the console (kept for diagnostics).
+        await page.goto(`${controller.url}/r/${ROOM}?debug`);
+        await page.getByTestId('join-name').fill(person.name);
+        await page.getByTestId('join-submit').click();
+        person.participantId = await until(`${person.name} joined`, () =>
+          page.evaluate(() =>
+            window.dotm?.connectionState === 'connected' ? window.dotm.self?.participantId : undefined,
+          ),
+        );
+        await until(`${person.name}'s camera is live in the room`, async () => {
+          const room = await roomView();
+          const own = room?.streams.filter((s) => s.participantId === person.participantId) ?? [];
+          return room?.streams.length === index + 1 && own.length === 1 ? true : undefined;
+        });
+      }
+      const view = await until('three live streams', async () => {
+        const room = await roomView();
+        return room?.streams.length === 3 ? room : undefined;
+      });
+      const placement = view.streams.map((s) => `${s.participantId}@${s.nodeId}`).join(', ');
+      t.diagnostic(`placement: ${placement}`);
+      assert.deepEqual(
+        view.streams.map((s) => s.nodeId).sort(),
+        NODES.map((n) => n.nodeId),
+        `the camera OTMs do not span the three nodes: ${placement}`,
+      );
+      for (const [index, person] of people.entries()) {
+        await person.page.evaluate(installProbe, { interval: PROBE_INTERVAL_MS, marker: `page-${index}` });
+      }
+      for (const viewer of people) {
+        for (const other of people) {
+          if (other === viewer) continue;
+          const stream = view.streams.find((s) => s.participantId === other.participantId)!;
+          await until(`${viewer.name} decodes ${other.name}'s camera`, async () => {
+            const events = (await readProbe(viewer)).events.filter((e) => e.streamId === stream.streamId);
+            return (events.at(-1)?.framesDecoded ?? 0) > 10 || undefined;
+          });
+        }
+      }
+    },
+  );
+
+  step(
+    "SIGKILL the node carrying Ada's camera: detected, placed again, media back, nobody lost",
+    async (t) => {
+      assert.ok(controller);
+      const [publisher, ...viewers] = people;
+      const before = (await roomView())!;
+      const stream = before.streams.find((s) => s.participantId === publisher.participantId)!;
+      const victimId = stream.nodeId;
+      const victim = nodes.get(victimId)!;
+      const victimPid = victim.child.pid!;
+      const victimWorkers = childPids(victimPid);
+      assert.ok(victimWorkers.length > 0, `no worker process found under ${victimId} (pid ${victimPid})`);
+      workerPids.set(victimId, [...new Set([...(workerPids.get(victimId) ?? []), ...victimWorkers])]);
+      const others = before.streams.filter((s) => s !== stream);
+
+      // What each page shows is judged from here on: before, the last streams were still arriving.
+      for (const person of people) {
+        await person.page.evaluate(() => {
+          const probe = (window as unknown as { __failoverProbe: ProbeReport }).__failoverProbe;
+          probe.minTiles = {};
+          probe.minListed = Number.POSITIVE_INFINITY;
+          probe.minStreams = Number.POSITIVE_INFINITY;
+          probe.maxReconnectingBadges = 0;
+        });
+      }
+      const killedAt = Date.now();
+      victim.child.kill('SIGKILL');
+      await until(`${victimId} (pid ${victimPid}) dead`, () => !processAlive(victimPid) || undefined, 5_000);
+
+      // Detection as an operator sees it (the node leaves /api/v1/nodes) and the new placement (the
+      // room view names another node), each polled on its own so neither delays the other's clock.
+      const [detected, moved] = await Promise.all([
+        until(
+          `the controller drops ${victimId}`,
+          async () => {
+            const live = await liveNodes();
+            return live && !live.some((n) => n.nodeId === victimId) ? Date.now() : undefined;
+          },
+          10_000,
+        ),
+        until(`${stream.streamId} placed on a surviving node`, async () => {
+          const room = await roomView();
+          const now = room?.streams.find((s) => s.streamId === stream.streamId);
+          return now && now.nodeId !== victimId ? { at: Date.now(), nodeId: now.nodeId } : undefined;
+        }),
+      ]);
+      const detectionMs = detected - killedAt;
+      const output = controller.process.output;
+      const lostLogged = logTime(output, (r) => r.msg === 'media node lost' && r.nodeId === victimId);
+      const placedLogged = logTime(
+        output,
+        (r) => r.msg === 'OTM placed again' && r.streamId === stream.streamId,
+      );
+
+      // Media back at both viewers: frames decoded on a connection other than the one before the kill.
+      const gaps: { viewer: string; lastBeforeKill: number; firstAfter: number; gapMs: number }[] = [];
+      for (const viewer of viewers) {
+        const result = await until(
+          `${viewer.name} decodes ${publisher.name}'s camera again on a new connection`,
+          async () => {
+            const probe = await readProbe(viewer);
+            const events = probe.events.filter((e) => e.streamId === stream.streamId);
+            const beforeKill = events.filter((e) => e.at <= killedAt);
+            const oldPc = beforeKill.at(-1)?.pc;
+            if (oldPc === undefined) return undefined;
+            const onNew = events.filter((e) => e.pc !== oldPc && e.at > killedAt && e.framesDecoded > 0);
+            if (onNew.length < 2 || onNew.at(-1)!.framesDecoded <= onNew[0]!.framesDecoded) return undefined;
+            // The last time the old connection's frame count went up before the kill.
+            const lastBeforeKill = beforeKill.at(-1)!.at;
+            return { lastBeforeKill, firstAfter: onNew[0]!.at, frames: onNew.at(-1)!.framesDecoded };
+          },
+        );
+        gaps.push({
+          viewer: viewer.name,
+          lastBeforeKill: result.lastBeforeKill,
+          firstAfter: result.firstAfter,
+          gapMs: result.firstAfter - result.lastBeforeKill,
+        });
+      }
+
+      // The streams on the surviving nodes never stopped.
+      for (const viewer of people) {
+        const probe = await readProbe(viewer);
+        for (const other of others) {
+          if (other.participantId === viewer.participantId) continue;
+          const events = probe.events.filter((e) => e.streamId === other.streamId && e.at >= killedAt - 500);
+          let worst = 0;
+          for (let i = 1; i < events.length; i++) worst = Math.max(worst, events[i]!.at - events[i - 1]!.at);
+          assert.ok(
+            worst < 2_000 && new Set(events.map((e) => e.pc)).size === 1,
+            `${viewer.name}'s view of a stream on a surviving node was disturbed: longest pause ${worst} ms, ` +
+              `connections ${[...new Set(events.map((e) => e.pc))]}`,
+          );
+        }
+      }
+
+      // The publisher's own camera: republished to the new node, same stream.
+      const publisherProbe = await readProbe(publisher);
+      const afterKill = publisherProbe.publisher.filter((e) => e.at > killedAt);
+      const oldWhip = publisherProbe.publisher.filter((e) => e.at <= killedAt).at(-1)?.pc;
+      const republished = afterKill.find((e) => e.pc !== oldWhip && e.state === 'connected');
+      assert.ok(
+        republished,
+        `${publisher.name}'s camera was not republished: ${JSON.stringify(afterKill.slice(0, 30))}`,
+      );
+      const ownStream = await publisher.page.evaluate(() => window.dotm?.camera?.streamId);
+      assert.equal(ownStream, stream.streamId, 'the camera stream changed its id instead of moving');
+
+      // Nobody reloaded, nobody left the list or lost a tile, nobody saw an error.
+      const room = (await roomView())!;
+      assert.equal(
+        room.participants.length,
+        3,
+        `the room lost someone: ${JSON.stringify(room.participants)}`,
+      );
+      assert.equal(room.streams.length, 3, `the room lost a stream: ${JSON.stringify(room.streams)}`);
+      for (const [index, person] of people.entries()) {
+        const probe = await readProbe(person);
+        assert.equal(probe.marker, `page-${index}`, `${person.name}'s page was reloaded`);
+        assert.equal(probe.minListed, 3, `${person.name}'s participant list dropped someone`);
+        assert.equal(probe.minStreams, 2, `${person.name}'s client dropped a remote stream`);
+        for (const [participantId, tiles] of Object.entries(probe.minTiles)) {
+          assert.equal(tiles, 1, `${person.name}'s page lost the tile of ${participantId} for a moment`);
+        }
+        assert.deepEqual(probe.errorToasts, [], `${person.name}'s page showed an error`);
+        const banner = await person.page.getByTestId('connection-state').getAttribute('data-state');
+        assert.equal(banner, 'connected', `${person.name}'s banner says ${banner}`);
+        await until(`${person.name}'s tiles show no "Reconnecting…" any more`, async () => {
+          const now = await readProbe(person);
+          return now.reconnectingBadgesNow === 0 || undefined;
+        });
+        t.diagnostic(
+          `${person.name}: probe samples ${probe.samples}, "Reconnecting…" badges at most ${probe.maxReconnectingBadges}`,
+        );
+      }
+
+      // The killed node's media workers died with it: their IPC channel closed.
+      for (const pid of victimWorkers) {
+        await until(
+          `${victimId}'s worker ${pid} to exit after its node was killed`,
+          () => !processAlive(pid) || undefined,
+          5_000,
+        ).catch((error: Error) => {
+          throw new Error(
+            `orphaned media worker: pid ${pid} (parent now ${parentPid(pid)}) still runs ` +
+              `${commandLine(pid)}\n${error.message}`,
+          );
+        });
+      }
+
+      const republishedAfter = republished.at - killedAt;
+      t.diagnostic(
+        `killed ${victimId} (pid ${victimPid}, workers ${victimWorkers.join(',')}) at ${new Date(killedAt).toISOString()}`,
+      );
+      t.diagnostic(
+        `detection: gone from /api/v1/nodes ${detectionMs} ms after the kill` +
+          (lostLogged ? `; controller logged "media node lost" ${lostLogged - killedAt} ms after` : '') +
+          (placedLogged ? `, "OTM placed again" ${placedLogged - killedAt} ms after` : ''),
+      );
+      t.diagnostic(
+        `placed again on ${moved.nodeId}, seen in the room view ${moved.at - killedAt} ms after the kill`,
+      );
+      t.diagnostic(
+        `${publisher.name}'s camera republished (WHIP connected) ${republishedAfter} ms after the kill`,
+      );
+      for (const gap of gaps) {
+        t.diagnostic(
+          `${gap.viewer} ← ${publisher.name}: last frame ${killedAt - gap.lastBeforeKill} ms before the kill, ` +
+            `first frame on the new connection ${gap.firstAfter - killedAt} ms after it: media gap ${gap.gapMs} ms`,
+        );
+      }
+      assert.ok(
+        detectionMs <= PRESENCE_LIMIT_MS,
+        `the killed node stayed in /api/v1/nodes for ${detectionMs} ms (limit ${PRESENCE_LIMIT_MS})`,
+      );
+      if (lostLogged !== undefined) {
+        assert.ok(
+          lostLogged - killedAt <= FAILOVER_START_LIMIT_MS,
+          `the controller acted on the lost node ${lostLogged - killedAt} ms after the kill (limit ${FAILOVER_START_LIMIT_MS})`,
+        );
+      }
+    },
+  );
+});
+
+/** When a process first logged a matching record, from its JSON log lines (ms since epoch). */
+function logTime(output: string, matches: (record: Record<string, unknown>) => boolean): number | undefined {
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      if (typeof record.time === 'string' && matches(record)) return Date.parse(record.time);
+    } catch {
+      // Not a log record.
+    }
+  }
+  return undefined;
+}
