@@ -9,6 +9,7 @@ export interface DotmConfig {
   media: MediaConfig;
   database: DatabaseConfig;
   portal: PortalConfig;
+  stats: StatsConfig;
   start: { nodes: number };
 }
 
@@ -26,6 +27,14 @@ export interface PortalConfig {
   sweepIntervalMs: number;
   emptyMeetingGraceMs: number;
   unjoinedMeetingExpiryMs: number;
+}
+
+export interface StatsConfig {
+  enabled: boolean;
+  sampleIntervalMs: number;
+  sampleRetentionDays: number;
+  hourRetentionDays: number;
+  recordRooms: boolean;
 }
 
 export interface ClusterConfig {

@@ -156,6 +156,11 @@ function checkConsistency(config: DotmConfig): void {
   if (config.start.nodes < 1 || !Number.isInteger(config.start.nodes)) {
     throw new ConfigError(`start.nodes must be a whole number ≥ 1, got ${config.start.nodes}`);
   }
+  if (!Number.isInteger(config.stats.sampleIntervalMs) || config.stats.sampleIntervalMs < 1000) {
+    throw new ConfigError(
+      `stats.sampleIntervalMs must be a whole number of milliseconds ≥ 1000, got ${config.stats.sampleIntervalMs}`,
+    );
+  }
   if (config.node.workers !== 0 && !Number.isInteger(config.node.workers)) {
     throw new ConfigError(
       `node.workers must be a whole number (0 = one per core), got ${config.node.workers}`,

@@ -142,6 +142,18 @@ export const referenceConfig: DotmConfig = {
     /** A meeting nobody joined ends after this long (BigBlueButton: 5 minutes). */
     unjoinedMeetingExpiryMs: 300000,
   },
+  stats: {
+    /** Usage history (node load, rooms outside the portal), the /api/v1/stats API and the /dashboard page. */
+    enabled: true,
+    /** How often each node's load is stored: one row per node per interval, however many controllers sample. */
+    sampleIntervalMs: 10000,
+    /** Node load samples are deleted after this many days (hourly sums outlive them); 0 keeps them forever. */
+    sampleRetentionDays: 14,
+    /** Hourly node load and which nodes carried which meetings are kept this many days; 0 keeps them forever. */
+    hourRetentionDays: 0,
+    /** Also keep the history of rooms that are not portal meetings (the meeting page, the WHIP API). */
+    recordRooms: true,
+  },
   start: {
     /** Media nodes `dotm start` runs beside the controller: two, so the distributed path is the one used. */
     nodes: 2,

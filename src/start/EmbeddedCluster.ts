@@ -9,7 +9,7 @@ import type { Database } from '../db/Database.ts';
 import type { Logger } from '../log/Logger.ts';
 import { NodeAgent } from '../node/NodeAgent.ts';
 import { mediaTokenSecret } from './clusterConnections.ts';
-import { openConfiguredDatabase, preparePortal } from './portalSetup.ts';
+import { controllerExtensions, openConfiguredDatabase, preparePortal } from './portalSetup.ts';
 
 /**
  * `dotm start`: a controller and `start.nodes` media nodes in one process, sharing in-memory
@@ -53,7 +53,8 @@ export class EmbeddedCluster {
     let db: Database | undefined;
     try {
       db = await openConfiguredDatabase(effective);
-      const extend = await preparePortal(effective, db, secret, apiKeys, () => controller?.url ?? '', log);
+      const portal = await preparePortal(effective, db, secret, apiKeys, () => controller?.url ?? '', log);
+      const extend = controllerExtensions(effective, db, clusterState, apiKeys, portal, log);
       for (let i = 0; i < config.start.nodes; i++) {
         const nodeConfig: DotmConfig = {
           ...effective,

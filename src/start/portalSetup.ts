@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { ClusterState } from '../cluster/ClusterState.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
 import type { ControllerExtension } from '../controller/Controller.ts';
 import type { RoomService } from '../controller/RoomService.ts';
@@ -10,6 +11,8 @@ import { ensureDefaultTenant } from '../portal/defaultTenant.ts';
 import { JoinTokens } from '../portal/JoinTokens.ts';
 import { Portal } from '../portal/Portal.ts';
 import { ApiKeys } from '../security/ApiKeys.ts';
+import { combineExtensions } from '../stats/combineExtensions.ts';
+import { StatsExtension } from '../stats/StatsExtension.ts';
 
 /** Opens the configured database (creating the embedded file's folder) at the newest schema. */
 export async function openConfiguredDatabase(config: DotmConfig): Promise<Database> {
@@ -54,4 +57,36 @@ export async function preparePortal(
       unjoinedMeetingExpiryMs: config.portal.unjoinedMeetingExpiryMs,
       log,
     });
+}
+
+/**
+ * Everything the controller is extended with: the portal (if enabled) and usage statistics with
+ * the dashboard (if enabled), fanned out as one extension.
+ */
+export function controllerExtensions(
+  config: DotmConfig,
+  db: Database,
+  clusterState: ClusterState,
+  apiKeys: readonly string[],
+  portal: ((rooms: RoomService) => ControllerExtension) | undefined,
+  log: Logger,
+): (rooms: RoomService) => ControllerExtension {
+  const keys = new ApiKeys(apiKeys);
+  return (rooms) =>
+    combineExtensions(
+      portal?.(rooms),
+      config.stats.enabled
+        ? new StatsExtension({
+            db,
+            clusterState,
+            rooms,
+            isAuthorized: (req) => {
+              keys.check(req);
+              return true;
+            },
+            settings: config.stats,
+            log,
+          })
+        : undefined,
+    );
 }

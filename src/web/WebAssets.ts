@@ -29,6 +29,8 @@ export interface WebAssetsOptions {
 const WEB_DIR = import.meta.dirname;
 const MAIN_ENTRY = join(WEB_DIR, 'main.ts');
 const SDK_ENTRY = join(WEB_DIR, '..', 'client', 'index.ts');
+const DASHBOARD_DIR = join(WEB_DIR, 'dashboard');
+const DASHBOARD_ENTRY = join(DASHBOARD_DIR, 'main.ts');
 
 const HTML = 'text/html; charset=utf-8';
 const JAVASCRIPT = 'text/javascript; charset=utf-8';
@@ -41,9 +43,9 @@ const SHORT = 'public, max-age=300';
 
 export async function buildWebAssets(options: WebAssetsOptions = {}): Promise<WebAssets> {
   const dev = options.dev ?? process.env.NODE_ENV !== 'production';
-  const [bundles, html, css] = await Promise.all([
+  const [bundles, html, css, dashboardHtml, dashboardCssText] = await Promise.all([
     build({
-      entryPoints: { main: MAIN_ENTRY, 'dotm-client': SDK_ENTRY },
+      entryPoints: { main: MAIN_ENTRY, 'dotm-client': SDK_ENTRY, dashboard: DASHBOARD_ENTRY },
       bundle: true,
       write: false,
       outdir: 'assets',
@@ -58,6 +60,8 @@ export async function buildWebAssets(options: WebAssetsOptions = {}): Promise<We
     }),
     readFile(join(WEB_DIR, 'index.html'), 'utf8'),
     readFile(join(WEB_DIR, 'meeting.css')),
+    readFile(join(DASHBOARD_DIR, 'dashboard.html'), 'utf8'),
+    readFile(join(DASHBOARD_DIR, 'dashboard.css')),
   ]);
   const output = (name: string): Buffer => {
     const file = bundles.outputFiles.find((candidate) => basename(candidate.path) === name);
@@ -78,12 +82,28 @@ export async function buildWebAssets(options: WebAssetsOptions = {}): Promise<We
     NO_CACHE,
   );
 
+  const dashboardJs = asset(JAVASCRIPT, output('dashboard.js'), dev ? NO_CACHE : IMMUTABLE);
+  const dashboardCss = asset(CSS, dashboardCssText, dev ? NO_CACHE : IMMUTABLE);
+  const dashboardPage = asset(
+    HTML,
+    Buffer.from(
+      dashboardHtml
+        .replace('"/assets/dashboard.js"', `"/assets/dashboard.js?v=${dashboardJs.etag.slice(1, 13)}"`)
+        .replace('"/assets/dashboard.css"', `"/assets/dashboard.css?v=${dashboardCss.etag.slice(1, 13)}"`),
+    ),
+    NO_CACHE,
+  );
+
   const byPath = new Map<string, WebAsset>([
     ['/', page],
     ['/index.html', page],
     ['/assets/main.js', mainJs],
     ['/assets/meeting.css', meetingCss],
     ['/sdk/dotm-client.js', sdk],
+    ['/dashboard', dashboardPage],
+    ['/dashboard/', dashboardPage],
+    ['/assets/dashboard.js', dashboardJs],
+    ['/assets/dashboard.css', dashboardCss],
   ]);
   return {
     paths: [...byPath.keys()],
