@@ -142,6 +142,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
   #name: string | undefined;
   #self: ParticipantInfo | undefined;
   #ticket: RejoinTicket | undefined;
+  #joinToken: string | undefined;
   #participants = new Map<string, ParticipantInfo>();
   /** Identities this client had before a rejoin that was not resumed: never "others". */
   readonly #formerSelfIds = new Set<string>();
@@ -223,9 +224,11 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
 
   /**
    * Connects and joins. With a rejoin ticket from an earlier visit in this tab (a reload), the
-   * controller resumes the same participant (`resumed: true`).
+   * controller resumes the same participant (`resumed: true`). `joinToken` is the invitation a
+   * portal's join link carries (the BigBlueButton API's `?join=`): the controller then takes the
+   * name and role from it, and a portal meeting's room admits nobody without one.
    */
-  async join(room: string, name: string): Promise<JoinResult> {
+  async join(room: string, name: string, options: { joinToken?: string } = {}): Promise<JoinResult> {
     if (this.#channel) throw new DotmError('invalid-state', 'already in a room: leave() first');
     const channel = new SignallingChannel({
       url: this.#socketUrl,
@@ -240,6 +243,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
     this.#channel = channel;
     this.#room = room;
     this.#name = name;
+    this.#joinToken = options.joinToken;
     this.#ticket = undefined;
     this.#chat = [];
     this.#seenMessageIds.clear();
@@ -356,9 +360,10 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
     const room = this.#room ?? '';
     const name = this.#name ?? '';
     const ticket = this.#ticket ?? this.#rejoinStore.load(room);
-    if (!ticket) return send('join', { room, name });
+    const invitation = this.#joinToken === undefined ? {} : { joinToken: this.#joinToken };
+    if (!ticket) return send('join', { room, name, ...invitation });
     try {
-      return await send('join', { room, name, rejoin: ticket });
+      return await send('join', { room, name, rejoin: ticket, ...invitation });
     } catch (error) {
       // The contract answers an unusable ticket with resumed: false; should a controller refuse
       // it instead, coming in as someone new still beats not coming in.
@@ -366,7 +371,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
       this.#logger.debug('rejoin ticket refused, joining anew', { error });
       this.#rejoinStore.clear(room);
       this.#ticket = undefined;
-      return send('join', { room, name });
+      return send('join', { room, name, ...invitation });
     }
   }
 

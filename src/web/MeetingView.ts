@@ -21,6 +21,8 @@ export interface MeetingViewOptions {
   client: DotmClient;
   room: string;
   name: string;
+  /** A portal's invitation (from the join link), handed to the controller with the join. */
+  joinToken?: string;
   toaster: Toaster;
   /** The meeting is over for this page: left, closed, or the connection could not be kept. */
   onLeft: (info: LeftInfo) => void;
@@ -36,6 +38,7 @@ const BANNER_TEXT: Record<ConnectionState, string> = {
 /** The meeting screen: wires a DotmClient's events to the grid, the people list, chat and controls. */
 export class MeetingView {
   readonly #options: MeetingViewOptions;
+  #joined = false;
   readonly #client: DotmClient;
   readonly #grid: VideoGrid;
   readonly #people: ParticipantList;
@@ -82,7 +85,8 @@ export class MeetingView {
     );
     this.#updateControls();
     try {
-      const result = await client.join(room, name);
+      const result = await client.join(room, name, { joinToken: this.#options.joinToken });
+      this.#joined = true;
       this.#chat.reset(result.chat);
     } catch (error) {
       this.#finish({ title: 'Could not join the meeting', detail: describeError(error) });
@@ -120,7 +124,8 @@ export class MeetingView {
     this.#cleanups.push(
       client.on('connectionState', (state) => {
         this.#showConnectionState(state);
-        if (state !== 'disconnected' || this.#leaving) return;
+        // A join that fails disconnects too; its own answer (why it failed) is the one to show.
+        if (state !== 'disconnected' || this.#leaving || !this.#joined) return;
         this.#finish(
           this.#closedReason !== undefined
             ? { title: 'The meeting has ended', detail: this.#closedReason }

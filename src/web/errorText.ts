@@ -19,10 +19,19 @@ const READABLE: Record<string, string> = {
   closed: 'You are no longer in the meeting.',
 };
 
+const SERVER_WORDED = new Set(['forbidden', 'not-found', 'bad-room-name']);
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return `${trimmed[0]!.toUpperCase()}${trimmed.slice(1)}${/[.!?]$/.test(trimmed) ? '' : '.'}`;
+}
+
 /** A sentence for people, from whatever went wrong. */
 export function describeError(error: unknown): string {
   if (error instanceof DotmError) {
     if (error.code === 'bad-request') return `The server refused the request: ${error.message}`;
+    // The controller words these for people (why a join link is needed, that a meeting ended).
+    if (SERVER_WORDED.has(error.code) && error.message) return sentence(error.message);
     return READABLE[error.code] ?? error.message;
   }
   return error instanceof Error ? error.message : String(error);

@@ -3,6 +3,7 @@
  * to the same room, and the SDK's rejoin ticket makes it the same participant).
  */
 import { DotmClient } from '../client/index.ts';
+import { isValidRoomName, ROOM_NAME_RULE } from '../protocol/roomName.ts';
 import { byId } from './dom.ts';
 import { type LeftInfo, MeetingView } from './MeetingView.ts';
 import { preferences } from './preferences.ts';
@@ -15,8 +16,6 @@ declare global {
   }
 }
 
-/** The controller's rule for room names, checked here to explain it before joining. */
-const ROOM_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,99}$/u;
 const ROOM_PATH = /^\/r\/([^/]+)\/?$/;
 
 const toaster = new Toaster(byId('toasts'));
@@ -62,7 +61,36 @@ function showLeft(room: string, name: string, info: LeftInfo): void {
   byId('rejoin').focus();
 }
 
-function enterMeeting(room: string, name: string): void {
+/**
+ * A portal's join link (`/r/<room>?join=<token>`): the invitation is a bearer credential, so it
+ * leaves the address bar (and history, and shared screenshots) at once. The name shown while
+ * joining is read from it; the controller verifies it and decides the real name and role.
+ */
+function takeInvitation(): { token: string; name: string } | undefined {
+  const params = new URLSearchParams(location.search);
+  const token = params.get('join');
+  if (!token) return undefined;
+  params.delete('join');
+  const query = params.toString();
+  history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
+  return { token, name: nameInToken(token) ?? preferences.name ?? 'Guest' };
+}
+
+function nameInToken(token: string): string | undefined {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    const bytes = Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), (c) =>
+      c.charCodeAt(0),
+    );
+    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    const name = (claims as { name?: unknown }).name;
+    return typeof name === 'string' && name.trim() ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function enterMeeting(room: string, name: string, joinToken?: string): void {
   landing.hidden = true;
   leftScreen.hidden = true;
   const client = new DotmClient({ debug: new URLSearchParams(location.search).has('debug') });
@@ -71,6 +99,7 @@ function enterMeeting(room: string, name: string): void {
     client,
     room,
     name,
+    joinToken,
     toaster,
     onLeft: (info) => {
       view.dispose();
@@ -85,8 +114,13 @@ function enterMeeting(room: string, name: string): void {
 /** Shows whatever the URL asks for: the meeting when the name is known, otherwise the form. */
 function route(): void {
   const room = roomFromPath();
+  const invitation = takeInvitation();
+  if (room && isValidRoomName(room) && invitation) {
+    enterMeeting(room, invitation.name, invitation.token);
+    return;
+  }
   const name = preferences.name;
-  if (room && ROOM_NAME.test(room) && name) enterMeeting(room, name);
+  if (room && isValidRoomName(room) && name) enterMeeting(room, name);
   else showLanding(room);
 }
 
@@ -96,10 +130,8 @@ form.addEventListener('submit', (event) => {
   event.preventDefault();
   const room = roomInput.value.trim();
   const name = nameInput.value.trim();
-  if (!ROOM_NAME.test(room)) {
-    roomInput.setCustomValidity(
-      'Use letters, digits, spaces, “.”, “_” or “-”, starting with a letter or digit (at most 100).',
-    );
+  if (!isValidRoomName(room)) {
+    roomInput.setCustomValidity(`${ROOM_NAME_RULE[0]!.toUpperCase()}${ROOM_NAME_RULE.slice(1)}.`);
     roomInput.reportValidity();
     return;
   }
