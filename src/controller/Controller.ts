@@ -122,7 +122,7 @@ export class Controller {
       () => {
         this.#nodeWatcher.check().catch((error) => this.#log.warn('node watch failed', { error }));
       },
-      Math.max(250, Math.floor(config.cluster.nodeTimeoutMs / 4)),
+      Math.max(100, Math.floor(config.cluster.nodeTimeoutMs / 10)),
     );
     this.#log.info('controller ready', { url: this.#url });
   }
