@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { referenceConfig } from '../src/config/reference.ts';
 import type { RoomView } from '../src/protocol/httpApi.ts';
 import { chromiumAvailable, launchChromium } from '../test/support/chromium.ts';
 import { childPids, FailoverCluster, logTime, poll, processAlive } from './failover/FailoverCluster.ts';
@@ -558,8 +559,9 @@ function buildResult(
       nodes: ADDRESSES.length,
       addresses: ADDRESSES,
       workersPerNode: 1,
-      nodeTimeoutMs: 3000,
-      heartbeatMs: 1000,
+      // The processes run on the reference defaults (no override), so report those.
+      nodeTimeoutMs: referenceConfig.cluster.nodeTimeoutMs,
+      heartbeatMs: referenceConfig.node.heartbeatMs,
       participants: NAMES.length,
       client: 'Chromium meeting page (browser SDK re-publishes / re-subscribes by itself)',
       probeIntervalMs: PROBE_MS,
