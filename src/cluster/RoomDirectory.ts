@@ -25,6 +25,16 @@ export interface RoomDirectory {
   deleteSnapshot(room: string): Promise<void>;
   /** Rooms that have a snapshot but no home: their controller died; someone must adopt them. */
   listOrphans(): Promise<string[]>;
+  /** Every room's snapshot (room listings across controllers read these). */
+  listSnapshots(): Promise<Array<{ room: string; snapshot: unknown }>>;
+
+  /**
+   * An id of the directory's current life: the same for every caller until the store loses its
+   * data (a Redis restart without persistence), then a new one. A controller that sees it change
+   * knows every lease is gone and gives the homes a moment to take theirs back before it starts
+   * rooms afresh.
+   */
+  epoch(): Promise<string>;
 
   /** Controllers announce themselves so others can route to them (and so the dead are noticed). */
   putController(controller: ControllerPresence, ttlMs: number): Promise<void>;

@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { type ClusterBus, NODE_EVENTS_CHANNEL } from '../cluster/ClusterBus.ts';
 import type { ClusterState } from '../cluster/ClusterState.ts';
+import { MemoryRoomDirectory } from '../cluster/memory/MemoryRoomDirectory.ts';
 import type { NodeEvent } from '../cluster/NodeEvent.ts';
+import type { RoomDirectory } from '../cluster/RoomDirectory.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
 import type { Logger } from '../log/Logger.ts';
 import { ClusterAuth } from '../security/ClusterAuth.ts';
 import { MediaTokens } from '../security/MediaTokens.ts';
+import { DOTM_VERSION } from '../version.ts';
 import { buildWebAssets } from '../web/WebAssets.ts';
 import { ControllerHttpServer, type HttpMount } from './ControllerHttpServer.ts';
 import { HttpNodeCommander } from './HttpNodeCommander.ts';
@@ -12,9 +17,13 @@ import type { JoinAdmission } from './JoinAdmission.ts';
 import { NodeWatcher } from './NodeWatcher.ts';
 import { leastLoaded } from './placement/leastLoaded.ts';
 import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
+import { RoomHomes } from './RoomHomes.ts';
 import type { RoomObserver } from './RoomObserver.ts';
 import { RoomService } from './RoomService.ts';
 import { SignallingServer } from './SignallingServer.ts';
+
+/** A node missing from the cluster state is asked once, this long, before it is declared lost. */
+const NODE_PROBE_TIMEOUT_MS = 500;
 
 const POLICIES: Record<DotmConfig['controller']['placementPolicy'], PlacementPolicy> = {
   'least-loaded': leastLoaded,
@@ -29,6 +38,20 @@ export interface ControllerOptions {
   log: Logger;
   /** Adds a front door to the controller (the BigBlueButton portal), given the controller's rooms. */
   extend?: (rooms: RoomService) => ControllerExtension;
+  /**
+   * Where each room's home controller and snapshot are kept. Shared (Redis) when several
+   * controllers serve one cluster; by default an in-memory one, this controller being every room's home.
+   */
+  roomDirectory?: RoomDirectory;
+  /** How other controllers reach this one; default http://<listen host, or this host's name>:<port>. */
+  internalUrl?: string;
+  /**
+   * On close, leave the rooms to the other controllers (snapshots written, leases released,
+   * clients told to reconnect, OTMs kept) instead of ending them. For cluster mode.
+   */
+  handOverOnClose?: boolean;
+  /** Lease and sweep timings of RoomHomes (tests shorten them). */
+  homeTimings?: { leaseMs?: number; renewMs?: number; sweepMs?: number };
 }
 
 /** What an extension brings: who may join, what it wants to hear, what HTTP it answers. */
@@ -46,6 +69,7 @@ export interface ControllerExtension {
  */
 export class Controller {
   readonly rooms: RoomService;
+  readonly homes: RoomHomes;
   readonly #options: ControllerOptions;
   readonly #log: Logger;
   #http: ControllerHttpServer | undefined;
@@ -55,11 +79,17 @@ export class Controller {
   readonly #nodeWatcher: NodeWatcher;
   readonly #extension: ControllerExtension;
   #url = '';
+  #internalUrl = '';
+  readonly #directory: RoomDirectory;
+  readonly #ownsDirectory: boolean;
 
   private constructor(options: ControllerOptions) {
     this.#options = options;
     this.#log = options.log.child({ component: 'controller' });
+    this.#directory = options.roomDirectory ?? new MemoryRoomDirectory();
+    this.#ownsDirectory = options.roomDirectory === undefined;
     this.rooms = new RoomService({
+      onRoomChanged: (room) => this.homes.changed(room),
       clusterState: options.clusterState,
       commander: new HttpNodeCommander(new ClusterAuth(options.config.cluster.secret)),
       placement: POLICIES[options.config.controller.placementPolicy],
@@ -67,6 +97,20 @@ export class Controller {
       iceServers: options.config.controller.iceServers,
       rejoinGraceMs: options.config.controller.rejoinGraceMs,
       log: options.log,
+    });
+    this.homes = new RoomHomes({
+      directory: this.#directory,
+      controllerId: `${hostname()}-${randomUUID().slice(0, 8)}`,
+      internalUrl: '',
+      version: DOTM_VERSION,
+      host: {
+        hasRoom: (room) => this.rooms.rooms.has(room),
+        snapshotOf: (room) => this.rooms.snapshotOf(room),
+        adopt: (snapshot) => this.rooms.adopt(snapshot),
+        evict: (room) => this.rooms.evict(room, 'the room moved to another controller'),
+      },
+      log: options.log,
+      ...options.homeTimings,
     });
     this.#extension = options.extend?.(this.rooms) ?? {};
     if (this.#extension.observer) this.rooms.observe(this.#extension.observer);
@@ -78,6 +122,15 @@ export class Controller {
       onNodeRestarted: (nodeId, startedAt) => {
         this.#log.warn('media node restarted: its OTMs are gone', { nodeId });
         return this.rooms.handleNodeLost(nodeId, startedAt);
+      },
+      // After a Redis restart every node is missing until its next heartbeat: only one that does
+      // not answer is lost (a killed node refuses the connection at once).
+      stillAlive: async (report) => {
+        const response = await fetch(new URL('/health', report.url), {
+          signal: AbortSignal.timeout(NODE_PROBE_TIMEOUT_MS),
+        });
+        await response.body?.cancel();
+        return response.ok;
       },
     });
   }
@@ -97,6 +150,11 @@ export class Controller {
     return this.#url;
   }
 
+  /** How other controllers reach this one. */
+  get internalUrl(): string {
+    return this.#internalUrl;
+  }
+
   async #start(): Promise<void> {
     const { config, clusterBus, clusterState } = this.#options;
     this.#unsubscribe = await clusterBus.subscribe(NODE_EVENTS_CHANNEL, (message) => {
@@ -104,7 +162,12 @@ export class Controller {
         .handleNodeEvent(message as NodeEvent)
         .catch((error) => this.#log.error('node event failed', { error }));
     });
-    this.#signalling = new SignallingServer(this.rooms, this.#options.log, this.#extension.admission);
+    this.#signalling = new SignallingServer(
+      this.rooms,
+      this.#options.log,
+      this.#extension.admission,
+      this.homes,
+    );
     this.#http = await ControllerHttpServer.listen({
       listenHost: config.controller.listenHost,
       port: config.controller.port,
@@ -115,25 +178,52 @@ export class Controller {
       clusterState,
       assets: await buildWebAssets(),
       mounts: this.#extension.mounts,
+      homes: this.homes,
       log: this.#options.log,
     });
     this.#url = config.controller.publicUrl || `http://localhost:${this.#http.port}`;
+    this.#internalUrl =
+      this.#options.internalUrl || internalUrlOf(config.controller.listenHost, this.#http.port);
+    this.homes.setInternalUrl(this.#internalUrl);
+    await this.homes.start();
     this.#nodeWatch = setInterval(
       () => {
         this.#nodeWatcher.check().catch((error) => this.#log.warn('node watch failed', { error }));
       },
       Math.max(100, Math.floor(config.cluster.nodeTimeoutMs / 10)),
     );
-    this.#log.info('controller ready', { url: this.#url });
+    this.#log.info('controller ready', {
+      url: this.#url,
+      controllerId: this.homes.controllerId,
+      internalUrl: this.#internalUrl,
+    });
   }
 
   async close(): Promise<void> {
     clearInterval(this.#nodeWatch);
     this.#unsubscribe?.();
-    await this.#signalling?.close();
-    await this.#http?.close();
-    await this.rooms.close();
+    if (this.#options.handOverOnClose) {
+      // Snapshots written and leases released first: then the rooms are forgotten here, their
+      // clients told to reconnect (another controller adopts them), their OTMs left running.
+      await this.homes.close(true);
+      this.rooms.handOver();
+      await this.#signalling?.close(true);
+      await this.#http?.close();
+    } else {
+      await this.#signalling?.close();
+      await this.#http?.close();
+      await this.rooms.close();
+      await this.homes.close(false);
+    }
+    if (this.#ownsDirectory) await this.#directory.close();
     await this.#extension.close?.();
     this.#log.info('controller closed');
   }
+}
+
+/** The controller's own address for its peers: the listen address, or this host's name when it listens on all. */
+function internalUrlOf(listenHost: string, port: number): string {
+  const wildcard = listenHost === '0.0.0.0' || listenHost === '::' || listenHost === '';
+  const host = wildcard ? hostname() : listenHost;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -1,17 +1,22 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ClusterState } from '../cluster/ClusterState.ts';
 import { HttpError } from '../http/HttpError.ts';
-import { bearerToken, readJson, sendError, sendJson, stringField } from '../http/httpIo.ts';
+import { readText, requireContentType, sendError, sendJson, stringField } from '../http/httpIo.ts';
 import { boundPort, closeHttp, createDotmServer, listenHttp } from '../http/httpServerLifecycle.ts';
 import { Router, safePathname } from '../http/Router.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { PublishResponse, RoomView, SubscribeResponse } from '../protocol/httpApi.ts';
+import { isValidRoomName } from '../protocol/roomName.ts';
 import { SIGNALLING_PATH } from '../protocol/roomSignalling.ts';
+import { ApiKeys } from '../security/ApiKeys.ts';
 import type { WebAssets } from '../web/WebAssets.ts';
 import { ControllerError } from './ControllerError.ts';
+import { forwardHttp } from './forwardHttp.ts';
 import { renderMetrics } from './metrics.ts';
+import type { RoomHomes } from './RoomHomes.ts';
 import type { RoomService } from './RoomService.ts';
+import type { RoomSnapshot } from './rooms/RoomSnapshot.ts';
+import { FORWARDED_HEADER } from './SignallingProxy.ts';
 import type { SignallingServer } from './SignallingServer.ts';
 
 export interface ControllerHttpServerOptions {
@@ -26,6 +31,8 @@ export interface ControllerHttpServerOptions {
   log: Logger;
   /** Handlers tried before the controller's own routes (the BigBlueButton API); true = answered. */
   mounts?: HttpMount[];
+  /** Where rooms live: calls about a room another controller is the home of are forwarded there. */
+  homes?: RoomHomes;
 }
 
 export type HttpMount = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -35,9 +42,11 @@ export class ControllerHttpServer {
   readonly #options: ControllerHttpServerOptions;
   readonly #server: Server;
   readonly #router: Router;
+  readonly #apiKeys: ApiKeys;
 
   private constructor(options: ControllerHttpServerOptions) {
     this.#options = options;
+    this.#apiKeys = new ApiKeys(options.apiKeys);
     this.#router = new Router({
       onUnexpectedError: (error, req) =>
         options.log.error('unexpected error in controller HTTP handler', { error, url: req.url }),
@@ -84,14 +93,15 @@ export class ControllerHttpServer {
       .add(
         'GET',
         '/api/v1/rooms',
-        api((_req, res) =>
-          sendJson(res, 200, { rooms: [...options.rooms.rooms.keys()].map((name) => this.#roomView(name)) }),
-        ),
+        api(async (_req, res) => sendJson(res, 200, { rooms: await this.#allRooms() })),
       )
       .add(
         'GET',
         '/api/v1/rooms/:room',
-        api((_req, res, p) => sendJson(res, 200, this.#roomView(p.room!))),
+        api(async (req, res, p) => {
+          if (await this.#answeredByHome(req, res, p.room!, false)) return;
+          sendJson(res, 200, this.#roomView(p.room!));
+        }),
       )
       .add(
         'GET',
@@ -143,24 +153,17 @@ export class ControllerHttpServer {
   }
 
   #checkApiKey(req: IncomingMessage): void {
-    const given = Buffer.from(bearerToken(req));
-    const ok = this.#options.apiKeys.some((key) => {
-      const expected = Buffer.from(key);
-      return expected.length === given.length && timingSafeEqual(expected, given);
-    });
-    if (!ok)
-      throw new HttpError(401, 'unauthorized', 'API key missing or not valid', {
-        'WWW-Authenticate': 'Bearer',
-      });
+    this.#apiKeys.check(req);
   }
 
   async #publish(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readJson(req, this.#options.maxBodyBytes);
+    const { body, raw } = await this.#readJson(req);
     const room = stringField(body, 'room');
     const name = stringField(body, 'participant', { max: 100 });
     const kind = body.kind === undefined ? 'camera' : body.kind;
     if (kind !== 'camera' && kind !== 'screen')
       throw new HttpError(400, 'bad-request', '"kind" is "camera" or "screen"');
+    if (await this.#answeredByHome(req, res, room, true, raw)) return;
     const rooms = this.#options.rooms;
     const joined = rooms.join(room, name, undefined, { headless: true });
     try {
@@ -170,6 +173,7 @@ export class ControllerHttpServer {
         participantId: joined.self.participantId,
         whipUrl: grant.url,
       };
+      await this.#options.homes?.flush(room);
       sendJson(res, 201, response);
     } catch (error) {
       await rooms.leave(room, joined.self.participantId, 'left');
@@ -178,14 +182,69 @@ export class ControllerHttpServer {
   }
 
   async #subscribe(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readJson(req, this.#options.maxBodyBytes);
-    const grant = this.#options.rooms.subscribe(
-      stringField(body, 'room'),
-      undefined,
-      stringField(body, 'streamId'),
-    );
+    const { body, raw } = await this.#readJson(req);
+    const room = stringField(body, 'room');
+    const streamId = stringField(body, 'streamId');
+    if (await this.#answeredByHome(req, res, room, false, raw)) return;
+    const grant = this.#options.rooms.subscribe(room, undefined, streamId);
     const response: SubscribeResponse = { ...grant, whepUrl: grant.url };
     sendJson(res, 201, response);
+  }
+
+  /** The JSON body, and its bytes as sent (for forwarding it to the room's home). */
+  async #readJson(req: IncomingMessage): Promise<{ body: Record<string, unknown>; raw: Buffer }> {
+    requireContentType(req, 'application/json');
+    const text = await readText(req, this.#options.maxBodyBytes, 'request body', 'bad-json');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, 'bad-json', 'request body is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new HttpError(400, 'bad-json', 'request body must be a JSON object');
+    }
+    return { body: parsed as Record<string, unknown>, raw: Buffer.from(text, 'utf8') };
+  }
+
+  /**
+   * True when `room` lives on another controller and the request was answered there. With
+   * `claim`, a room open nowhere becomes this controller's; without, it is not found.
+   */
+  async #answeredByHome(
+    req: IncomingMessage,
+    res: ServerResponse,
+    room: string,
+    claim: boolean,
+    body?: Buffer,
+  ): Promise<boolean> {
+    const homes = this.#options.homes;
+    // A bad name is refused by the room service below, without looking for a home.
+    if (!homes || !isValidRoomName(room)) return false;
+    const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
+    const reached = await homes.reach(room, claim, async (url) => {
+      if (forwarded) {
+        throw new ControllerError(
+          'unavailable',
+          'the room moved while the request was on its way; try again',
+        );
+      }
+      return (await forwardHttp(url, req, body, res, homes.controllerId)) || undefined;
+    });
+    if (reached.at === 'nowhere') throw new ControllerError('not-found', `no room "${room}"`);
+    return reached.at === 'peer';
+  }
+
+  /** This controller's rooms as they are, the others' as their homes last saved them. */
+  async #allRooms(): Promise<RoomView[]> {
+    const views = [...this.#options.rooms.rooms.keys()].map((name) => this.#roomView(name));
+    const homes = this.#options.homes;
+    if (!homes) return views;
+    const here = new Set(views.map((v) => v.room));
+    for (const snapshot of await homes.snapshots()) {
+      if (!here.has(snapshot.room)) views.push(snapshotView(snapshot));
+    }
+    return views.sort((a, b) => a.room.localeCompare(b.room));
   }
 
   #roomView(name: string): RoomView {
@@ -197,4 +256,27 @@ export class ControllerHttpServer {
       streams: [...room.streams.values()].map((s) => s.info()),
     };
   }
+}
+
+function snapshotView(snapshot: RoomSnapshot): RoomView {
+  return {
+    room: snapshot.room,
+    participants: snapshot.participants.map((p) => ({
+      participantId: p.participantId,
+      name: p.name,
+      role: p.role,
+      joinedAt: p.joinedAt,
+    })),
+    streams: snapshot.streams.map((s) => ({
+      streamId: s.streamId,
+      participantId: s.participantId,
+      kind: s.kind,
+      hasAudio: s.hasAudio,
+      hasVideo: s.hasVideo,
+      audioMuted: s.audioMuted,
+      videoMuted: s.videoMuted,
+      nodeId: s.nodeId,
+      live: s.live,
+    })),
+  };
 }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClusterState } from '../cluster/ClusterState.ts';
 import type { NodeEvent } from '../cluster/NodeEvent.ts';
 import type { NodeReport } from '../cluster/NodeReport.ts';
+import type { NodeOtmList, OtmListing } from '../cluster/OtmListing.ts';
 import type { Logger } from '../log/Logger.ts';
 import { isValidRoomName, ROOM_NAME_ERROR_CODE, ROOM_NAME_RULE } from '../protocol/roomName.ts';
 import type {
@@ -22,7 +23,9 @@ import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
 import type { RoomObserver } from './RoomObserver.ts';
 import { Participant, type ParticipantSink } from './rooms/Participant.ts';
 import { Room } from './rooms/Room.ts';
+import type { RoomSnapshot } from './rooms/RoomSnapshot.ts';
 import { StreamRecord } from './rooms/StreamRecord.ts';
+import { RECONNECT_CLOSE_CODE } from './SignallingProxy.ts';
 
 export interface RoomServiceOptions {
   clusterState: ClusterState;
@@ -32,6 +35,11 @@ export interface RoomServiceOptions {
   iceServers: RTCIceServerLike[];
   rejoinGraceMs: number;
   log: Logger;
+  /**
+   * Called after every change of a room that another controller would need to carry it on (and
+   * when it closes): the controller writes the room's snapshot.
+   */
+  onRoomChanged?: (room: string) => void;
 }
 
 const MAX_NAME = 100;
@@ -129,6 +137,7 @@ export class RoomService {
       }),
     );
     this.#refreshStats();
+    this.#changed(roomName);
     return this.#joinResult(room, participant, false);
   }
 
@@ -188,12 +197,10 @@ export class RoomService {
     const grant = this.#grant(room.name, stream, participantId, 'publish');
     if (participant.headless) {
       // Setting up OBS may take a while, but past its token's life the stream can never start.
-      stream.publisherLostTimer = setTimeout(() => {
-        this.#removeStream(room, stream, 'publisher-lost').catch((error) =>
-          this.#log.error('removing a stream that never started failed', { error }),
-        );
-      }, grant.expiresAt - Date.now());
+      stream.startBy = grant.expiresAt;
+      this.#giveUpUnstartedStream(room, stream);
     }
+    this.#changed(room.name);
     return grant;
   }
 
@@ -255,6 +262,7 @@ export class RoomService {
     stream.audioMuted = audioMuted;
     stream.videoMuted = videoMuted;
     if (stream.live) room.broadcast({ type: 'streamUpdated', stream: stream.info() });
+    this.#changed(room.name);
   }
 
   chat(roomName: string, participantId: string, text: string): ChatMessage {
@@ -268,6 +276,7 @@ export class RoomService {
     };
     room.addChat(message);
     room.broadcast({ type: 'chat', message });
+    this.#changed(room.name);
     return message;
   }
 
@@ -282,6 +291,7 @@ export class RoomService {
     clearTimeout(participant.graceTimer);
     room.participants.delete(participantId);
     participant.sink = undefined;
+    this.#changed(roomName);
     await Promise.all(
       [...participant.streamIds].map((id) => {
         const stream = room.streams.get(id);
@@ -293,6 +303,7 @@ export class RoomService {
     this.#observe((o) => o.participantLeft?.(roomName, participantId, reason));
     if (room.isEmpty) this.#closeRoom(room);
     this.#refreshStats();
+    this.#changed(roomName);
   }
 
   /**
@@ -305,12 +316,7 @@ export class RoomService {
     if (!participant) return;
     if (sink !== undefined && participant.sink !== sink) return;
     participant.sink = undefined;
-    clearTimeout(participant.graceTimer);
-    participant.graceTimer = setTimeout(() => {
-      this.leave(roomName, participantId, 'timeout').catch((error) =>
-        this.#log.error('leave after grace failed', { error }),
-      );
-    }, this.#options.rejoinGraceMs);
+    this.#startGrace(roomName, participant);
   }
 
   /** What nodes report about OTMs. */
@@ -335,6 +341,7 @@ export class RoomService {
           });
           room.broadcast({ type: 'streamAdded', stream: stream.info() });
         }
+        this.#changed(room.name);
         return;
       }
       case 'publisherDisconnected': {
@@ -348,12 +355,7 @@ export class RoomService {
           return;
         }
         // A network change: the publisher's SDK republishes; keep the stream for the grace period.
-        clearTimeout(stream.publisherLostTimer);
-        stream.publisherLostTimer = setTimeout(() => {
-          this.#removeStream(room, stream, 'publisher-lost').catch((error) =>
-            this.#log.error('removing a lost stream failed', { error }),
-          );
-        }, this.#options.rejoinGraceMs);
+        this.#awaitPublisher(room, stream);
         return;
       }
       case 'otmClosed':
@@ -416,6 +418,59 @@ export class RoomService {
 
   async close(): Promise<void> {
     await this.#endRooms([...this.rooms.values()], 'server shutting down');
+  }
+
+  // ── one home per room: snapshots, takeover, hand-over ───────────────────────────────
+
+  snapshotOf(roomName: string): RoomSnapshot | undefined {
+    return this.rooms.get(roomName)?.toSnapshot();
+  }
+
+  /**
+   * Carries on a room whose home controller died, from the snapshot it left. Everyone starts as
+   * disconnected within the rejoin grace period (their clients are reconnecting with their
+   * tickets); streams stay where they are, since OTMs never depended on the controller, but each
+   * is checked against its node: an OTM that is gone is placed again as on node loss, an OTM of
+   * the room nobody recorded is closed, and the publisher's state is taken from the node.
+   */
+  async adopt(snapshot: RoomSnapshot): Promise<void> {
+    if (this.rooms.has(snapshot.room)) return;
+    const room = Room.fromSnapshot(snapshot);
+    this.rooms.set(room.name, room);
+    for (const stream of room.streams.values()) this.#streamRooms.set(stream.streamId, room.name);
+    for (const participant of room.participants.values()) {
+      if (!participant.headless) this.#startGrace(room.name, participant);
+    }
+    this.#refreshStats();
+    await this.#reconcile(room);
+    if (room.isEmpty) this.#closeRoom(room);
+  }
+
+  /**
+   * Another controller is the room's home now (this one lost its lease): forget the room here
+   * without touching its OTMs, and close its participants' sockets so they reconnect there.
+   */
+  evict(roomName: string, reason: string): void {
+    const room = this.rooms.get(roomName);
+    if (!room) return;
+    this.rooms.delete(roomName);
+    for (const stream of room.streams.values()) {
+      clearTimeout(stream.publisherLostTimer);
+      this.#streamRooms.delete(stream.streamId);
+    }
+    for (const participant of room.participants.values()) {
+      clearTimeout(participant.graceTimer);
+      const sink = participant.sink;
+      participant.sink = undefined;
+      sink?.close?.(RECONNECT_CLOSE_CODE, reason);
+    }
+    this.#refreshStats();
+    this.#log.warn('room handed to another controller', { room: roomName, reason });
+  }
+
+  /** Shutting down in a cluster: every room stays open for another controller to adopt. */
+  handOver(): void {
+    for (const name of [...this.rooms.keys()]) this.evict(name, 'controller shutting down');
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────
@@ -490,8 +545,8 @@ export class RoomService {
       return;
     }
     stream.relocating = false;
-    if (room.streams.get(stream.streamId) !== stream) {
-      // Its publisher left meanwhile.
+    if (room.streams.get(stream.streamId) !== stream || this.rooms.get(room.name) !== room) {
+      // Its publisher left meanwhile (or the room moved to another controller, which checks it).
       await this.#closeOtm(node.url, stream.streamId);
       return;
     }
@@ -511,6 +566,7 @@ export class RoomService {
       reason,
     });
     room.broadcast({ type: 'streamMoved', stream: stream.info() });
+    this.#changed(room.name);
   }
 
   async #removeStream(room: Room, stream: StreamRecord, reason: StreamRemovedReason): Promise<void> {
@@ -521,6 +577,7 @@ export class RoomService {
     participant?.streamIds.delete(stream.streamId);
     room.broadcast({ type: 'streamRemoved', streamId: stream.streamId, reason });
     this.#log.info('stream removed', { room: room.name, streamId: stream.streamId, reason });
+    this.#changed(room.name);
     await this.#closeOtm(stream.nodeUrl, stream.streamId);
     if (participant?.headless && participant.streamIds.size === 0)
       await this.leave(room.name, participant.participantId, 'left');
@@ -531,6 +588,108 @@ export class RoomService {
     await this.#options.commander.closeOtm(nodeUrl, streamId).catch((error) => {
       this.#log.warn('could not close OTM on node', { streamId, error });
     });
+  }
+
+  /** The participant's place is kept for a rejoin until the grace period ends. */
+  #startGrace(roomName: string, participant: Participant): void {
+    clearTimeout(participant.graceTimer);
+    participant.graceTimer = setTimeout(() => {
+      this.leave(roomName, participant.participantId, 'timeout').catch((error) =>
+        this.#log.error('leave after grace failed', { error }),
+      );
+    }, this.#options.rejoinGraceMs);
+  }
+
+  /** A publisher with a socket whose media went away gets the grace period to come back. */
+  #awaitPublisher(room: Room, stream: StreamRecord): void {
+    clearTimeout(stream.publisherLostTimer);
+    stream.publisherLostTimer = setTimeout(() => {
+      this.#removeStream(room, stream, 'publisher-lost').catch((error) =>
+        this.#log.error('removing a lost stream failed', { error }),
+      );
+    }, this.#options.rejoinGraceMs);
+  }
+
+  /** A WHIP-only publisher that has not connected by its token's expiry never will. */
+  #giveUpUnstartedStream(room: Room, stream: StreamRecord): void {
+    clearTimeout(stream.publisherLostTimer);
+    stream.publisherLostTimer = setTimeout(
+      () => {
+        this.#removeStream(room, stream, 'publisher-lost').catch((error) =>
+          this.#log.error('removing a stream that never started failed', { error }),
+        );
+      },
+      Math.max(0, (stream.startBy ?? Date.now()) - Date.now()),
+    );
+  }
+
+  /** An adopted room's streams against what the nodes host now (see adopt). */
+  async #reconcile(room: Room): Promise<void> {
+    let nodes: NodeReport[];
+    try {
+      nodes = await this.#options.clusterState.listNodes();
+    } catch (error) {
+      this.#log.warn('could not check an adopted room against the nodes', { room: room.name, error });
+      return;
+    }
+    const listings = new Map<string, NodeOtmList>();
+    await Promise.all(
+      nodes.map(async (node) => {
+        try {
+          listings.set(node.nodeId, await this.#options.commander.listOtms(node.url));
+        } catch (error) {
+          this.#log.warn('could not list a node’s OTMs', { nodeId: node.nodeId, error });
+        }
+      }),
+    );
+    const work: Promise<void>[] = [];
+    for (const stream of room.streams.values()) {
+      if (!nodes.some((n) => n.nodeId === stream.nodeId)) {
+        work.push(this.#replaceOtm(room, stream, `node ${stream.nodeId} lost`, stream.nodeId));
+        continue;
+      }
+      const listing = listings.get(stream.nodeId);
+      // A node that does not answer keeps its streams as recorded; if it is gone, the NodeWatcher says so.
+      if (!listing) continue;
+      if (listing.startedAt !== stream.nodeStartedAt) {
+        work.push(this.#replaceOtm(room, stream, `node ${stream.nodeId} restarted`));
+        continue;
+      }
+      const otm = listing.otms.find((o) => o.streamId === stream.streamId);
+      if (otm) this.#takePublisherState(room, stream, otm);
+      else work.push(this.#replaceOtm(room, stream, 'its OTM is gone'));
+    }
+    for (const [nodeId, listing] of listings) {
+      const node = nodes.find((n) => n.nodeId === nodeId)!;
+      for (const otm of listing.otms) {
+        if (otm.room !== room.name || room.streams.has(otm.streamId)) continue;
+        // Placed by the dead home after its last snapshot: nobody will ever publish to it.
+        this.#log.warn('closing an OTM the room does not know', { room: room.name, streamId: otm.streamId });
+        work.push(this.#closeOtm(node.url, otm.streamId));
+      }
+    }
+    await Promise.all(work);
+    this.#changed(room.name);
+  }
+
+  /** The node saw the publisher's events, the dead home may not have: the node is right. */
+  #takePublisherState(room: Room, stream: StreamRecord, otm: OtmListing): void {
+    const headless = room.participants.get(stream.participantId)?.headless === true;
+    if (otm.publisherConnected) {
+      clearTimeout(stream.publisherLostTimer);
+      stream.publisherLostTimer = undefined;
+      stream.hasAudio = otm.hasAudio;
+      stream.hasVideo = otm.hasVideo;
+      stream.live = true;
+    } else if (headless && stream.live) {
+      this.#removeStream(room, stream, 'publisher-lost').catch((error) =>
+        this.#log.error('removing a lost stream failed', { error }),
+      );
+    } else if (headless) {
+      this.#giveUpUnstartedStream(room, stream);
+    } else if (stream.live) {
+      this.#awaitPublisher(room, stream);
+    }
   }
 
   async #endRooms(rooms: Room[], reason: string): Promise<void> {
@@ -545,9 +704,14 @@ export class RoomService {
       }
       this.rooms.delete(room.name);
       this.#observe((o) => o.roomClosed?.(room.name, reason));
+      this.#changed(room.name);
     }
     this.#refreshStats();
     await Promise.all(closing);
+  }
+
+  #changed(roomName: string): void {
+    this.#options.onRoomChanged?.(roomName);
   }
 
   /** Observers learn what happened; their failures are logged, never the room operation's. */
@@ -567,6 +731,7 @@ export class RoomService {
     this.rooms.delete(room.name);
     this.#log.info('room closed', { room: room.name });
     this.#observe((o) => o.roomClosed?.(room.name, 'empty'));
+    this.#changed(room.name);
   }
 
   #grant(

@@ -29,13 +29,15 @@ interface RoomWrites {
  * Keeps each room's snapshot in the RoomDirectory up to date with the room. Changes are coalesced:
  * a write reads the room when it runs, so a burst of changes costs one or two writes. A request
  * handler calls flush() before answering, so what a client was told survives the home's crash.
- * When Redis is down the meeting goes on: flush gives up after flushTimeoutMs and the failed
- * rooms are written again by retryFailed().
+ * When Redis is down the meeting goes on: a write that fails releases its waiters, flush gives
+ * up after flushTimeoutMs, requests stop waiting at all until a write succeeds again, and the
+ * failed rooms are written again by retryFailed() (durability is what a Redis outage costs).
  */
 export class RoomSnapshotWriter {
   readonly #options: RoomSnapshotWriterOptions;
   readonly #rooms = new Map<string, RoomWrites>();
-  #failureLogged = false;
+  /** The last write failed (Redis down): requests stop waiting for writes until one succeeds again. */
+  #failing = false;
 
   constructor(options: RoomSnapshotWriterOptions) {
     this.#options = options;
@@ -58,7 +60,7 @@ export class RoomSnapshotWriter {
   /** Resolves once every change made before the call is written, or the write failed, or timed out. */
   flush(room: string): Promise<void> {
     const writes = this.#rooms.get(room);
-    if (!writes || writes.written >= writes.changes) return Promise.resolve();
+    if (!writes || writes.written >= writes.changes || this.#failing) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.#options.log.warn('room snapshot not written in time; answering anyway', { room });
@@ -72,6 +74,11 @@ export class RoomSnapshotWriter {
         },
       });
     });
+  }
+
+  /** No write of the room is queued, failed or waited for. */
+  isIdle(room: string): boolean {
+    return !this.#rooms.has(room);
   }
 
   /** Writes again the rooms whose last write failed (called on the lease keeper's beat). */
@@ -96,14 +103,14 @@ export class RoomSnapshotWriter {
       }
       writes.written = Math.max(writes.written, upTo);
       writes.failed = false;
-      if (this.#failureLogged) {
-        this.#failureLogged = false;
+      if (this.#failing) {
+        this.#failing = false;
         this.#options.log.info('room snapshots are written again');
       }
     } catch (error) {
       writes.failed = true;
-      if (!this.#failureLogged) {
-        this.#failureLogged = true;
+      if (!this.#failing) {
+        this.#failing = true;
         this.#options.log.warn('could not write a room snapshot; the room goes on, retrying', {
           room,
           error,

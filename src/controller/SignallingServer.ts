@@ -1,32 +1,59 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../log/Logger.ts';
+import { isValidRoomName } from '../protocol/roomName.ts';
 import type { ClientRequest, ServerMessage } from '../protocol/roomSignalling.ts';
 import { ControllerError } from './ControllerError.ts';
 import { type JoinAdmission, openAdmission } from './JoinAdmission.ts';
+import type { RoomHomes } from './RoomHomes.ts';
 import type { RoomService } from './RoomService.ts';
+import {
+  FORWARDED_HEADER,
+  forwardedHeaders,
+  RECONNECT_CLOSE_CODE,
+  SignallingProxy,
+} from './SignallingProxy.ts';
 
 const MAX_MESSAGE_BYTES = 16 * 1024;
 /** A socket that has not joined by then is closed: no idle unauthenticated sockets. */
 const JOIN_TIMEOUT_MS = 15_000;
 const PING_INTERVAL_MS = 15_000;
 
-/** One participant's WebSocket: parses requests, calls the room service, answers each by id. */
+/**
+ * One participant's WebSocket: parses requests, calls the room service, answers each by id. When
+ * the room's home is another controller, the session becomes a pipe to it (SignallingProxy) at
+ * the join, and everything after goes there untouched.
+ */
 class SignallingSession {
   readonly #socket: WebSocket;
+  readonly #request: IncomingMessage;
   readonly #rooms: RoomService;
   readonly #admission: JoinAdmission;
+  readonly #homes: RoomHomes | undefined;
   readonly #log: Logger;
   #room: string | undefined;
   #participantId: string | undefined;
   #alive = true;
   readonly #joinTimer: NodeJS.Timeout;
+  /** Set once the room's home turned out to be another controller. */
+  #proxy: SignallingProxy | undefined;
+  /** Frames that arrived while the join was looking for the room's home, in order. */
+  #held: Array<{ data: RawData; isBinary: boolean }> | undefined;
 
-  constructor(socket: WebSocket, rooms: RoomService, admission: JoinAdmission, log: Logger) {
+  constructor(
+    socket: WebSocket,
+    request: IncomingMessage,
+    rooms: RoomService,
+    admission: JoinAdmission,
+    homes: RoomHomes | undefined,
+    log: Logger,
+  ) {
     this.#socket = socket;
+    this.#request = request;
     this.#rooms = rooms;
     this.#admission = admission;
+    this.#homes = homes;
     this.#log = log;
     this.#joinTimer = setTimeout(() => {
       if (!this.#participantId) socket.close(4000, 'join timeout');
@@ -53,7 +80,19 @@ class SignallingSession {
     if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
   }
 
+  close(code: number, reason: string): void {
+    if (this.#socket.readyState === WebSocket.OPEN) this.#socket.close(code, reason);
+  }
+
   #onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.#proxy) {
+      this.#proxy.forward(data, isBinary);
+      return;
+    }
+    if (this.#held) {
+      this.#held.push({ data, isBinary });
+      return;
+    }
     let request: ClientRequest;
     // Answer with the request's own id whenever it can be read, so the client's pending call settles.
     let id = -1;
@@ -87,18 +126,86 @@ class SignallingSession {
       });
       return;
     }
-    this.#handle(request).then(
-      (data) => this.send({ type: 'response', id: request.id, ok: true, data }),
-      (error: unknown) => {
-        if (!(error instanceof ControllerError))
-          this.#log.error('signalling request failed', { error, type: request.type });
-        const body =
-          error instanceof ControllerError
-            ? { code: error.code, message: error.message }
-            : { code: 'internal', message: 'internal error' };
-        this.send({ type: 'response', id: request.id, ok: false, error: body });
-      },
-    );
+    // A join whose room name is refused anyway is answered here, without looking for a home.
+    if (request.type === 'join' && this.#homes && !this.#participantId && isValidRoomName(request.room)) {
+      this.#findHome(request, data, isBinary);
+      return;
+    }
+    this.#answer(request);
+  }
+
+  /**
+   * The join decides where this socket is served: here when this controller is (or becomes) the
+   * room's home, else piped to the home. Frames arriving meanwhile wait, in order.
+   */
+  #findHome(request: ClientRequest & { type: 'join' }, data: Buffer, isBinary: boolean): void {
+    const homes = this.#homes!;
+    const forwarded = this.#request.headers[FORWARDED_HEADER] !== undefined;
+    this.#held = [];
+    homes
+      .reach(request.room, true, async (url) => {
+        // A join forwarded by another controller is never forwarded again: the client re-routes.
+        if (forwarded) return 'moved' as const;
+        const headers = forwardedHeaders(
+          this.#request.headers,
+          this.#request.socket.remoteAddress,
+          homes.controllerId,
+        );
+        return SignallingProxy.connect(url, headers);
+      })
+      .then(
+        (reached) => {
+          const held = this.#held ?? [];
+          this.#held = undefined;
+          if (reached.at === 'peer') {
+            const upstream = reached.value;
+            if (upstream === 'moved') {
+              this.close(RECONNECT_CLOSE_CODE, 'the room moved to another controller');
+              return;
+            }
+            clearTimeout(this.#joinTimer);
+            if (this.#socket.readyState !== WebSocket.OPEN) {
+              upstream.close();
+              return;
+            }
+            this.#proxy = new SignallingProxy(this.#socket, upstream, [{ data, isBinary }, ...held]);
+            return;
+          }
+          this.#answer(request);
+          for (const frame of held) this.#onMessage(frame.data as Buffer, frame.isBinary);
+        },
+        (error: unknown) => {
+          const held = this.#held ?? [];
+          this.#held = undefined;
+          this.#reply(request, Promise.reject(error));
+          for (const frame of held) this.#onMessage(frame.data as Buffer, frame.isBinary);
+        },
+      );
+  }
+
+  #answer(request: ClientRequest): void {
+    this.#reply(request, this.#handle(request));
+  }
+
+  #reply(request: ClientRequest, handled: Promise<unknown>): void {
+    handled
+      .then(async (data) => {
+        // What the client is told must survive this controller's crash: the room's snapshot first.
+        if (this.#room && this.#homes) await this.#homes.flush(this.#room);
+        return data;
+      })
+      .then(
+        (data) => this.send({ type: 'response', id: request.id, ok: true, data }),
+        (error: unknown) => {
+          if (!(error instanceof ControllerError))
+            this.#log.error('signalling request failed', { error, type: request.type });
+          const body =
+            error instanceof ControllerError
+              ? { code: error.code, message: error.message }
+              : { code: 'internal', message: 'internal error' };
+          this.send({ type: 'response', id: request.id, ok: false, error: body });
+        },
+      );
   }
 
   async #handle(request: ClientRequest): Promise<unknown> {
@@ -123,6 +230,9 @@ class SignallingSession {
       clearTimeout(this.#joinTimer);
       this.#room = result.room;
       this.#participantId = result.self.participantId;
+      // The client went away while its join was on its way: its place is kept as for any drop.
+      if (this.#socket.readyState !== WebSocket.OPEN)
+        this.#rooms.disconnected(room, result.self.participantId, this);
       return result;
     }
     const room = this.#room;
@@ -173,6 +283,7 @@ class SignallingSession {
 
   #onClose(): void {
     clearTimeout(this.#joinTimer);
+    this.#proxy?.close();
     if (this.#room && this.#participantId) this.#rooms.disconnected(this.#room, this.#participantId, this);
   }
 }
@@ -216,10 +327,15 @@ export class SignallingServer {
   readonly #sessions = new Set<SignallingSession>();
   readonly #pinger: NodeJS.Timeout;
 
-  constructor(rooms: RoomService, log: Logger, admission: JoinAdmission = openAdmission) {
+  constructor(
+    rooms: RoomService,
+    log: Logger,
+    admission: JoinAdmission = openAdmission,
+    homes: RoomHomes | undefined = undefined,
+  ) {
     const sessionLog = log.child({ component: 'signalling' });
-    this.#wss.on('connection', (socket) => {
-      const session = new SignallingSession(socket, rooms, admission, sessionLog);
+    this.#wss.on('connection', (socket, req: IncomingMessage) => {
+      const session = new SignallingSession(socket, req, rooms, admission, homes, sessionLog);
       this.#sessions.add(session);
       socket.on('close', () => this.#sessions.delete(session));
     });
@@ -236,8 +352,17 @@ export class SignallingServer {
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#wss.emit('connection', ws, req));
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes every socket. With `reconnect`, clients are told to reconnect (their rooms carry on at
+   * another controller) and given a moment for the close handshake.
+   */
+  async close(reconnect = false): Promise<void> {
     clearInterval(this.#pinger);
+    if (reconnect) {
+      for (const client of this.#wss.clients) client.close(RECONNECT_CLOSE_CODE, 'controller shutting down');
+      const deadline = Date.now() + 1000;
+      while (this.#wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    }
     for (const client of this.#wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }

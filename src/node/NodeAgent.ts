@@ -3,6 +3,7 @@ import { type ClusterBus, NODE_EVENTS_CHANNEL } from '../cluster/ClusterBus.ts';
 import type { ClusterState } from '../cluster/ClusterState.ts';
 import type { NodeEvent } from '../cluster/NodeEvent.ts';
 import type { NodeReport } from '../cluster/NodeReport.ts';
+import type { OtmListing } from '../cluster/OtmListing.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
 import type { Logger } from '../log/Logger.ts';
 import { ClusterAuth } from '../security/ClusterAuth.ts';
@@ -52,6 +53,10 @@ export class NodeAgent {
   #lastSample: CounterSample | undefined;
   #lastReport: NodeReport | undefined;
   #closed = false;
+  /** A stats round is in flight (see #report). */
+  #reporting = false;
+  /** What `GET /internal/otms` answers: a controller adopting a room checks its streams against it. */
+  readonly #otms = new Map<string, OtmListing>();
 
   private constructor(options: NodeAgentOptions) {
     const { node } = options.config;
@@ -115,6 +120,7 @@ export class NodeAgent {
       {
         onWorkerEvent: (event) => this.#publishWorkerEvent(event),
         onStreamsLost: (streamIds, reason) => {
+          for (const streamId of streamIds) this.#otms.delete(streamId);
           for (const streamId of streamIds)
             this.#publish({ type: 'otmClosed', nodeId: this.nodeId, streamId, reason });
         },
@@ -133,14 +139,31 @@ export class NodeAgent {
       onCreateOtm: async (streamId, room, publisherId) => {
         if (this.#draining) throw new Error('node is draining');
         await this.#pool.createOtm(streamId, room, publisherId);
+        if (!this.#otms.has(streamId)) {
+          this.#otms.set(streamId, {
+            streamId,
+            room,
+            publisherId,
+            publisherConnected: false,
+            hasAudio: false,
+            hasVideo: false,
+            createdAt: Date.now(),
+          });
+        }
         this.#log.info('OTM created', { streamId, room });
       },
       onCloseOtm: async (streamId, reason) => {
         const closed = await this.#pool.closeOtm(streamId, reason);
+        this.#otms.delete(streamId);
         if (closed) this.#publish({ type: 'otmClosed', nodeId: this.nodeId, streamId, reason });
         return closed;
       },
       status: () => this.#lastReport,
+      listOtms: () => ({
+        nodeId: this.nodeId,
+        startedAt: this.startedAt,
+        otms: [...this.#otms.values()].filter((otm) => this.#pool.workerFor(otm.streamId) !== undefined),
+      }),
     });
     this.#url = config.node.publicUrl || `http://${announcedIp}:${this.#http.port}`;
     await this.#report();
@@ -161,6 +184,12 @@ export class NodeAgent {
   }
 
   #publishWorkerEvent(event: WorkerEvent): void {
+    const otm = this.#otms.get(event.streamId);
+    if (otm && event.event === 'publisherConnected') {
+      otm.publisherConnected = true;
+      otm.hasAudio = event.hasAudio;
+      otm.hasVideo = event.hasVideo;
+    } else if (otm && event.event === 'publisherDisconnected') otm.publisherConnected = false;
     const { event: type, ...rest } = event;
     this.#publish({ type, nodeId: this.nodeId, ...rest } as NodeEvent);
   }
@@ -171,10 +200,34 @@ export class NodeAgent {
     });
   }
 
+  /**
+   * Presence must not wait on busy workers: a saturated worker answers its stats late, and a node
+   * whose heartbeat waited for it would be declared dead and its OTMs moved while it is merely
+   * loaded. When the stats take longer than a heartbeat, the last report is put again (same
+   * reportedAt, so placement keeps counting what it placed since), and the late answer is dropped.
+   */
   async #report(): Promise<void> {
     if (this.#closed) return;
+    if (this.#reporting) {
+      if (this.#lastReport)
+        await this.#options.clusterState.putNode(
+          this.#lastReport,
+          this.#options.config.cluster.nodeTimeoutMs,
+        );
+      return;
+    }
+    this.#reporting = true;
+    try {
+      await this.#reportFresh();
+    } finally {
+      this.#reporting = false;
+    }
+  }
+
+  async #reportFresh(): Promise<void> {
     const { config } = this.#options;
     const stats = await this.#pool.stats();
+    if (this.#closed) return;
     const sample = sampleOf(stats);
     const previous = this.#lastSample ?? sample;
     this.#lastSample = sample;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { NodeOtmList } from '../cluster/OtmListing.ts';
 import { HttpError } from '../http/HttpError.ts';
 import {
   bearerToken,
@@ -30,6 +31,7 @@ export interface NodeHttpServerOptions {
   onCreateOtm(streamId: string, room: string, publisherId: string): Promise<void>;
   onCloseOtm(streamId: string, reason: string): Promise<boolean>;
   status(): unknown;
+  listOtms(): NodeOtmList;
 }
 
 /** Browser WHIP/WHEP libraries run on other origins: preflights must pass and headers be readable. */
@@ -80,6 +82,10 @@ export class NodeHttpServer {
       .add('GET', '/health', (_req, res) => sendJson(res, 200, { ok: true }))
       .add('POST', '/internal/otms', (req, res) => this.#createOtm(req, res))
       .add('DELETE', '/internal/otms/:streamId', (req, res, p) => this.#closeOtm(req, res, p.streamId!))
+      .add('GET', '/internal/otms', (req, res) => {
+        options.clusterAuth.check(req);
+        sendJson(res, 200, options.listOtms());
+      })
       .add('GET', '/internal/status', (req, res) => {
         options.clusterAuth.check(req);
         sendJson(res, 200, options.status());

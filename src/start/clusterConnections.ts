@@ -1,7 +1,9 @@
 import type { ClusterBus } from '../cluster/ClusterBus.ts';
 import type { ClusterState } from '../cluster/ClusterState.ts';
+import type { RoomDirectory } from '../cluster/RoomDirectory.ts';
 import { RedisClusterBus } from '../cluster/redis/RedisClusterBus.ts';
 import { RedisClusterState } from '../cluster/redis/RedisClusterState.ts';
+import { RedisRoomDirectory } from '../cluster/redis/RedisRoomDirectory.ts';
 import { ConfigError } from '../config/ConfigError.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
 
@@ -9,6 +11,11 @@ export interface ClusterConnections {
   state: ClusterState;
   bus: ClusterBus;
   close(): Promise<void>;
+}
+
+/** A controller's connections: also the room directory every controller shares. */
+export interface ControllerConnections extends ClusterConnections {
+  directory: RoomDirectory;
 }
 
 /**
@@ -41,4 +48,21 @@ export function openClusterConnections(config: DotmConfig): ClusterConnections {
 /** The secret media tokens are signed with, the same in every process of a cluster. */
 export function mediaTokenSecret(config: DotmConfig, clusterSecret: string): string {
   return config.controller.tokenSecret || `${clusterSecret}:media`;
+}
+
+/** The cluster connections of `dotm controller`: the room directory on the same Redis. */
+export function openControllerConnections(config: DotmConfig): ControllerConnections {
+  const connections = openClusterConnections(config);
+  const directory = new RedisRoomDirectory({
+    url: config.cluster.redisUrl,
+    keyPrefix: config.cluster.redisKeyPrefix,
+  });
+  return {
+    ...connections,
+    directory,
+    close: async () => {
+      await directory.close();
+      await connections.close();
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { DotmConfig } from '../config/DotmConfig.ts';
 import { Controller } from '../controller/Controller.ts';
 import type { Logger } from '../log/Logger.ts';
 import { NodeAgent } from '../node/NodeAgent.ts';
-import { mediaTokenSecret, openClusterConnections } from './clusterConnections.ts';
+import { mediaTokenSecret, openClusterConnections, openControllerConnections } from './clusterConnections.ts';
 
 /** A role of a multi-machine cluster, running in this process until closed. */
 export interface ClusterRole {
@@ -17,9 +17,11 @@ export async function startClusterController(config: DotmConfig, log: Logger): P
     throw new ConfigError(
       'cluster mode needs controller.apiKeys (DOTM_CONTROLLER_API_KEYS=key1,key2), the same on every controller',
     );
-  const connections = openClusterConnections(config);
+  const connections = openControllerConnections(config);
   let controller: Controller;
   try {
+    // Every controller may serve every room: each room has one home among them (RoomDirectory),
+    // and a controller that stops hands its rooms to the others.
     controller = await Controller.start({
       config,
       clusterState: connections.state,
@@ -27,12 +29,18 @@ export async function startClusterController(config: DotmConfig, log: Logger): P
       tokenSecret: mediaTokenSecret(config, config.cluster.secret),
       apiKeys: config.controller.apiKeys,
       log,
+      roomDirectory: connections.directory,
+      handOverOnClose: true,
     });
   } catch (error) {
     await connections.close();
     throw error;
   }
-  log.info('controller ready', { url: controller.url, redis: redactedUrl(config.cluster.redisUrl) });
+  log.info('controller ready', {
+    url: controller.url,
+    internalUrl: controller.internalUrl,
+    redis: redactedUrl(config.cluster.redisUrl),
+  });
   return {
     url: controller.url,
     close: async () => {

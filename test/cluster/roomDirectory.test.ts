@@ -78,9 +78,19 @@ function contract(name: string, open: () => Promise<RoomDirectory>, cleanup: () 
       const orphans = await directory.listOrphans();
       assert.ok(orphans.includes(orphan));
       assert.ok(!orphans.includes(homed));
+      const all = await directory.listSnapshots();
+      assert.deepEqual(all.find((s) => s.room === homed)?.snapshot, { participants: ['p1'] });
+      assert.ok(all.some((s) => s.room === orphan));
       await directory.deleteSnapshot(orphan);
       assert.equal(await directory.loadSnapshot(orphan), undefined);
       assert.ok(!(await directory.listOrphans()).includes(orphan));
+      assert.ok(!(await directory.listSnapshots()).some((s) => s.room === orphan));
+    });
+
+    it('keeps one epoch for every caller', async () => {
+      const first = await directory.epoch();
+      assert.equal(typeof first, 'string');
+      assert.equal(await directory.epoch(), first);
     });
 
     describe('controller presence', () => {
@@ -130,6 +140,27 @@ contract(
     await redis?.stop();
   },
 );
+
+describe('Redis room directory across a Redis restart', () => {
+  it('starts a new epoch, so controllers know every lease is gone', async () => {
+    const server = await RedisServer.start();
+    const a = new RedisRoomDirectory({ url: server.url, keyPrefix: 'epoch:' });
+    const b = new RedisRoomDirectory({ url: server.url, keyPrefix: 'epoch:' });
+    try {
+      const before = await a.epoch();
+      assert.equal(await b.epoch(), before, 'two controllers see the same epoch');
+      await a.claim('room', 'ctl-a', 60_000);
+      await server.restart();
+      const after = await waitFor('Redis back', () => b.epoch().catch(() => undefined), 10_000);
+      assert.notEqual(after, before);
+      assert.equal(await a.epoch(), after);
+      assert.equal(await a.home('room'), undefined, 'the lease went with the data');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await server.stop();
+    }
+  });
+});
 
 describe('Redis room directory with two controllers racing for one room', () => {
   it('exactly one wins, however many claim at once', async () => {

@@ -62,14 +62,36 @@ export function clusterEnv(cluster: ClusterEnv): Record<string, string> {
   };
 }
 
-export async function spawnController(cluster: ClusterEnv, host = '127.0.0.1') {
+/**
+ * A `dotm controller` on `host` (a loopback address of its own, so several controllers are
+ * distinct hosts to each other). `env` adds settings (e.g. DOTM_CONTROLLER_REJOIN_GRACE_MS).
+ */
+export async function spawnController(
+  cluster: ClusterEnv,
+  host = '127.0.0.1',
+  env: Record<string, string> = {},
+) {
   const port = await freePort(host);
   const process = DotmProcess.spawn(
-    `controller:${port}`,
+    `controller:${host}:${port}`,
     ['controller', '--port', String(port), '--listen-host', host, '--public-url', `http://${host}:${port}`],
-    clusterEnv(cluster),
+    { ...clusterEnv(cluster), ...env },
   );
   return { process, url: `http://${host}:${port}` };
+}
+
+/** Resolves once the controller answers /health (it listens and has announced itself). */
+export async function controllerReady(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(new URL('/health', url)).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`controller ${url} not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** A media node on its own loopback address (127.0.0.x), so each node is a distinct host to ICE. */

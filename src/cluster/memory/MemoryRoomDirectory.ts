@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ControllerPresence, RoomDirectory } from '../RoomDirectory.ts';
 
 interface Lease {
@@ -11,6 +12,7 @@ export class MemoryRoomDirectory implements RoomDirectory {
   readonly #snapshots = new Map<string, string>();
   readonly #controllers = new Map<string, { presence: ControllerPresence; expiresAt: number }>();
   readonly #now: () => number;
+  readonly #epoch = randomUUID();
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
@@ -56,6 +58,14 @@ export class MemoryRoomDirectory implements RoomDirectory {
 
   async listOrphans(): Promise<string[]> {
     return [...this.#snapshots.keys()].filter((room) => this.#live(room) === undefined);
+  }
+
+  async listSnapshots(): Promise<Array<{ room: string; snapshot: unknown }>> {
+    return [...this.#snapshots].map(([room, text]) => ({ room, snapshot: JSON.parse(text) }));
+  }
+
+  async epoch(): Promise<string> {
+    return this.#epoch;
   }
 
   async putController(presence: ControllerPresence, ttlMs: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ControllerPresence, RoomDirectory } from '../RoomDirectory.ts';
 import { openRedis, type RedisConnectionOptions } from './redisConnection.ts';
@@ -26,6 +27,11 @@ return lost`;
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0`;
+
+/** The epoch: ours if there was none (a fresh or restarted Redis), else the one there. */
+const EPOCH = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return ARGV[1] end
+return redis.call('GET', KEYS[1])`;
 
 /**
  * RoomDirectory over Redis. Leases are keys with a TTL changed only by Lua scripts (compare and
@@ -78,6 +84,15 @@ export class RedisRoomDirectory implements RoomDirectory {
     if (rooms.length === 0) return [];
     const homes = await this.#redis.mget(rooms.map((room) => this.#leaseKey(room)));
     return rooms.filter((_, i) => homes[i] === null);
+  }
+
+  async listSnapshots(): Promise<Array<{ room: string; snapshot: unknown }>> {
+    const all = await this.#redis.hgetall(this.#snapshotsKey());
+    return Object.entries(all).map(([room, text]) => ({ room, snapshot: JSON.parse(text) }));
+  }
+
+  async epoch(): Promise<string> {
+    return (await this.#redis.eval(EPOCH, 1, `${this.#prefix}directory-epoch`, randomUUID())) as string;
   }
 
   async putController(presence: ControllerPresence, ttlMs: number): Promise<void> {

@@ -3,6 +3,8 @@ import type { ParticipantInfo, Role, ServerMessage } from '../../protocol/roomSi
 /** Where a participant's room events go: its WebSocket, or nowhere for WHIP-only publishers. */
 export interface ParticipantSink {
   send(message: ServerMessage): void;
+  /** Ends the connection with a WebSocket close code (e.g. "reconnect: the room moved"). */
+  close?(code: number, reason: string): void;
 }
 
 export class Participant {
@@ -29,6 +31,8 @@ export class Participant {
     rejoinSecret: string;
     headless: boolean;
     externalUserId?: string;
+    /** Kept from a snapshot when another controller takes the room over. */
+    joinedAt?: number;
   }) {
     this.participantId = init.participantId;
     this.name = init.name;
@@ -36,7 +40,7 @@ export class Participant {
     this.rejoinSecret = init.rejoinSecret;
     this.headless = init.headless;
     this.externalUserId = init.externalUserId;
-    this.joinedAt = Date.now();
+    this.joinedAt = init.joinedAt ?? Date.now();
   }
 
   info(): ParticipantInfo {

@@ -41,8 +41,8 @@ export interface StreamSnapshot {
   nodeUrl: string;
   nodeStartedAt: number;
   live: boolean;
-  /** When the placement happened: a WHIP-only publisher that never connects is given up a token's life later. */
-  placedAt: number;
+  /** See StreamRecord.startBy. */
+  startBy?: number;
 }
 
 /** Chat messages kept in a snapshot (the room itself keeps more). */

@@ -13,8 +13,11 @@ export class StreamRecord {
   nodeUrl: string;
   /** The `startedAt` of the node process that hosts the OTM: a node restarted since has lost it. */
   nodeStartedAt: number;
-  /** When its OTM was first placed (a restored stream keeps the original time). */
-  readonly placedAt: number;
+  /**
+   * A WHIP-only publisher must connect before this time (its token's expiry) or the stream goes;
+   * undefined for publishers with a socket, who are given up with their participant.
+   */
+  startBy: number | undefined;
   /** The publisher's media reached the OTM; until then nobody is told to subscribe. */
   live = false;
   /** Its OTM is being placed again: a second loss report for the same OTM waits for nothing. */
@@ -31,7 +34,7 @@ export class StreamRecord {
     nodeId: string;
     nodeUrl: string;
     nodeStartedAt: number;
-    placedAt?: number;
+    startBy?: number;
   }) {
     this.streamId = init.streamId;
     this.participantId = init.participantId;
@@ -41,7 +44,7 @@ export class StreamRecord {
     this.nodeId = init.nodeId;
     this.nodeUrl = init.nodeUrl;
     this.nodeStartedAt = init.nodeStartedAt;
-    this.placedAt = init.placedAt ?? Date.now();
+    this.startBy = init.startBy;
   }
 
   info(): StreamInfo {

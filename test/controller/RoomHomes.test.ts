@@ -1,0 +1,361 @@
+import assert from 'node:assert/strict';
+import { type TestContext, test } from 'node:test';
+import { MemoryClusterState } from '../../src/cluster/memory/MemoryClusterState.ts';
+import { leastLoaded } from '../../src/controller/placement/leastLoaded.ts';
+import { RoomHomes } from '../../src/controller/RoomHomes.ts';
+import { RoomService } from '../../src/controller/RoomService.ts';
+import { isRoomSnapshot, type RoomSnapshot } from '../../src/controller/rooms/RoomSnapshot.ts';
+import { RECONNECT_CLOSE_CODE } from '../../src/controller/SignallingProxy.ts';
+import { quietLogger } from '../../src/log/Logger.ts';
+import type { JoinResult, RejoinTicket } from '../../src/protocol/roomSignalling.ts';
+import { MediaTokens } from '../../src/security/MediaTokens.ts';
+import { waitFor } from '../support/startTestCluster.ts';
+import { CuttableDirectory, SharedDirectory } from './fakes/CuttableDirectory.ts';
+import { FakeNodeCommander } from './fakes/FakeNodeCommander.ts';
+import { RecordingSink } from './fakes/RecordingSink.ts';
+import { nodeReport, nodeUrl, TOKEN_SECRET } from './roomServiceRig.ts';
+
+/** Short leases so that a dead home's rooms are adopted within a test's patience. */
+const LEASE_MS = 300;
+const RENEW_MS = 60;
+const SWEEP_MS = 100;
+
+/** What two or more controllers share: the room directory, the nodes (their state and OTMs). */
+class Cluster {
+  readonly directory = new SharedDirectory();
+  readonly clusterState = new MemoryClusterState();
+  readonly commander = new FakeNodeCommander();
+  readonly tokens = new MediaTokens(TOKEN_SECRET, 600);
+  readonly controllers: TestController[] = [];
+
+  static async create(t: TestContext): Promise<Cluster> {
+    const cluster = new Cluster();
+    for (const nodeId of ['node-a', 'node-b']) await cluster.clusterState.putNode(nodeReport(nodeId), 60_000);
+    t.after(() => Promise.all(cluster.controllers.map((c) => c.crash())));
+    return cluster;
+  }
+
+  async controller(id: string, graceMs = 15_000): Promise<TestController> {
+    const controller = new TestController(this, id, graceMs);
+    this.controllers.push(controller);
+    await controller.homes.start();
+    return controller;
+  }
+
+  snapshot(room: string): Promise<RoomSnapshot | undefined> {
+    return this.directory.current.loadSnapshot(room) as Promise<RoomSnapshot | undefined>;
+  }
+}
+
+/** One controller's rooms and homes, as Controller wires them, without HTTP or sockets. */
+class TestController {
+  readonly id: string;
+  readonly directory: CuttableDirectory;
+  readonly rooms: RoomService;
+  readonly homes: RoomHomes;
+  readonly #cluster: Cluster;
+
+  constructor(cluster: Cluster, id: string, graceMs: number) {
+    this.id = id;
+    this.#cluster = cluster;
+    this.directory = new CuttableDirectory(cluster.directory);
+    this.rooms = new RoomService({
+      clusterState: cluster.clusterState,
+      commander: cluster.commander,
+      placement: leastLoaded,
+      tokens: cluster.tokens,
+      iceServers: [],
+      rejoinGraceMs: graceMs,
+      log: quietLogger(),
+      onRoomChanged: (room) => this.homes.changed(room),
+    });
+    this.homes = new RoomHomes({
+      directory: this.directory,
+      controllerId: id,
+      internalUrl: `http://${id}.test:8080`,
+      version: 'test',
+      host: {
+        hasRoom: (room) => this.rooms.rooms.has(room),
+        snapshotOf: (room) => this.rooms.snapshotOf(room),
+        adopt: (snapshot) => this.rooms.adopt(snapshot),
+        evict: (room) => this.rooms.evict(room, 'the room moved to another controller'),
+      },
+      log: quietLogger(),
+      leaseMs: LEASE_MS,
+      renewMs: RENEW_MS,
+      sweepMs: SWEEP_MS,
+      reachTimeoutMs: 3000,
+    });
+  }
+
+  /** A client's join through this controller, as SignallingServer does it: home first, then the room. */
+  async join(
+    room: string,
+    name: string,
+    rejoin?: RejoinTicket,
+  ): Promise<{ result: JoinResult; sink: RecordingSink }> {
+    // A frozen controller does not answer the forwarded socket either: the join waits and asks again.
+    const reached = await this.homes.reach(room, true, async (_url, controllerId) =>
+      this.#cluster.controllers.find((c) => c.id === controllerId)?.directory.cut ? undefined : 'elsewhere',
+    );
+    assert.equal(reached.at, 'here', `${this.id} is not the home of ${room}`);
+    const sink = new RecordingSink();
+    const result = this.rooms.join(room, name, sink, { rejoin });
+    await this.homes.flush(room);
+    return { result, sink };
+  }
+
+  /** Stops the controller as a crash would: no lease released, no OTM closed. */
+  async crash(): Promise<void> {
+    this.directory.cut = true;
+    await this.homes.close(false).catch(() => undefined);
+    for (const room of [...this.rooms.rooms.keys()]) this.rooms.evict(room, 'test over');
+  }
+}
+
+async function publishLive(
+  cluster: Cluster,
+  controller: TestController,
+  room: string,
+  participantId: string,
+) {
+  const grant = await controller.rooms.publish(room, participantId, 'camera', true, true);
+  const nodeId = new URL(cluster.commander.open.get(grant.streamId)!).hostname.replace(/\.test$/, '');
+  cluster.commander.setPublisherConnected(grant.streamId, true);
+  await controller.rooms.handleNodeEvent({
+    type: 'publisherConnected',
+    nodeId,
+    streamId: grant.streamId,
+    hasAudio: true,
+    hasVideo: true,
+  });
+  await controller.homes.flush(room);
+  return grant;
+}
+
+test('the controller a room’s first client reaches becomes its home; the others route to it', async (t) => {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const two = await cluster.controller('ctl-2');
+  await one.join('standup', 'Alice');
+
+  assert.deepEqual(await two.homes.route('standup', true), {
+    at: 'peer',
+    controllerId: 'ctl-1',
+    url: 'http://ctl-1.test:8080',
+  });
+  assert.deepEqual(await two.homes.route('nowhere-yet', false), { at: 'nowhere' });
+  assert.deepEqual(one.homes.heldRooms, ['standup']);
+  assert.deepEqual(two.homes.heldRooms, []);
+});
+
+test('a change is in the snapshot before the request that made it is answered', async (t) => {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const alice = await one.join('standup', 'Alice');
+  const aliceId = alice.result.self.participantId;
+  assert.deepEqual(
+    (await cluster.snapshot('standup'))?.participants.map((p) => [p.participantId, p.rejoinSecret]),
+    [[aliceId, alice.result.rejoin.secret]],
+  );
+
+  const grant = await publishLive(cluster, one, 'standup', aliceId);
+  one.rooms.chat('standup', aliceId, 'hello');
+  one.rooms.setMediaState('standup', aliceId, grant.streamId, true, false);
+  await one.homes.flush('standup');
+
+  const snapshot = await cluster.snapshot('standup');
+  assert.ok(isRoomSnapshot(snapshot));
+  assert.deepEqual(
+    snapshot.streams.map((s) => ({ id: s.streamId, live: s.live, audioMuted: s.audioMuted })),
+    [{ id: grant.streamId, live: true, audioMuted: true }],
+  );
+  assert.deepEqual(
+    snapshot.chat.map((m) => m.text),
+    ['hello'],
+  );
+});
+
+test('the home dies: a rejoining client makes another controller adopt the room, and resumes as itself', async (t) => {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const two = await cluster.controller('ctl-2');
+  const alice = await one.join('standup', 'Alice');
+  const bob = await one.join('standup', 'Bob');
+  const grant = await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+
+  one.directory.cut = true; // the home freezes: no renewal, no release, nothing closed
+  const rejoinStarted = Date.now();
+  const bobAgain = await two.join('standup', 'Bob', bob.result.rejoin);
+
+  assert.equal(bobAgain.result.resumed, true);
+  assert.equal(bobAgain.result.self.participantId, bob.result.self.participantId);
+  assert.deepEqual(
+    bobAgain.result.streams.map((s) => [s.streamId, s.live]),
+    [[grant.streamId, true]],
+    'the stream is live as before: its OTM never stopped',
+  );
+  assert.deepEqual(
+    bobAgain.result.participants.map((p) => p.name),
+    ['Alice', 'Bob'],
+  );
+  assert.deepEqual(cluster.commander.closed, [], 'no OTM was closed');
+  assert.equal(cluster.commander.created.length, 1, 'nor placed again');
+  assert.equal(two.homes.adoptions.length, 1);
+  const waited = Date.now() - rejoinStarted;
+  assert.ok(waited < LEASE_MS + 500, `the rejoin waited ${waited} ms for the dead home's lease`);
+
+  const aliceAgain = await two.join('standup', 'Alice', alice.result.rejoin);
+  assert.equal(aliceAgain.result.resumed, true);
+  assert.equal(aliceAgain.result.self.participantId, alice.result.self.participantId);
+  two.rooms.chat('standup', alice.result.self.participantId, 'still here');
+  assert.deepEqual(
+    bobAgain.sink.of('chat').map((m) => m.message.text),
+    ['still here'],
+  );
+
+  // The old home comes back to life: it learns the room moved, lets it go, touches no OTM.
+  one.directory.cut = false;
+  await waitFor('the old home to give the room up', () => !one.rooms.rooms.has('standup') || undefined, 2000);
+  assert.equal(alice.sink.closed?.code, RECONNECT_CLOSE_CODE, 'its clients are told to reconnect');
+  assert.deepEqual(cluster.commander.closed, []);
+  assert.ok(two.rooms.rooms.has('standup'));
+  assert.equal(await cluster.directory.current.home('standup'), 'ctl-2');
+});
+
+test('a rejoin arriving while the sweep is adopting the room waits for the room, and resumes', async (t) => {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const alice = await one.join('standup', 'Alice');
+  await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  await one.crash();
+  await waitFor(
+    'the lease to lapse',
+    async () => (await cluster.directory.current.home('standup')) === undefined || undefined,
+  );
+  const two = await cluster.controller('ctl-2');
+  two.directory.loadDelayMs = 150; // the adoption holds the lease well before the room is restored
+
+  const sweeping = two.homes.sweep();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(two.homes.heldRooms, ['standup'], 'claimed, not yet restored');
+  const aliceAgain = await two.join('standup', 'Alice', alice.result.rejoin);
+  await sweeping;
+
+  assert.equal(aliceAgain.result.resumed, true, 'not a fresh room over the snapshot');
+  assert.equal(aliceAgain.result.self.participantId, alice.result.self.participantId);
+  assert.equal(aliceAgain.result.streams.length, 1);
+});
+
+test('an adopted room is checked against its nodes: lost OTMs placed again, unknown ones closed, publishers as the node saw them', async (t) => {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const alice = await one.join('standup', 'Alice');
+  const aliceId = alice.result.self.participantId;
+  const kept = await publishLive(cluster, one, 'standup', aliceId);
+  const vanished = await publishLive(cluster, one, 'standup', aliceId);
+  const unseen = await one.rooms.publish('standup', aliceId, 'screen', false, true);
+  await one.homes.flush('standup');
+  // What the home never learnt before it died: a publisher connected, an OTM vanished, an OTM placed.
+  cluster.commander.setPublisherConnected(unseen.streamId, true);
+  const vanishedNode = cluster.commander.open.get(vanished.streamId)!;
+  cluster.commander.forget(vanished.streamId);
+  await cluster.commander.createOtm(nodeUrl('node-b'), {
+    streamId: 'placed-after-the-last-snapshot',
+    room: 'standup',
+    publisherId: aliceId,
+  });
+  await cluster.commander.createOtm(nodeUrl('node-b'), {
+    streamId: 'another-rooms-stream',
+    room: 'elsewhere',
+    publisherId: 'x',
+  });
+  await one.crash();
+
+  const two = await cluster.controller('ctl-2');
+  await waitFor('the sweep to adopt the room', () => two.rooms.rooms.get('standup'), 3000);
+  const room = two.rooms.rooms.get('standup')!;
+  await waitFor(
+    'the lost OTM placed again',
+    () => cluster.commander.open.has(vanished.streamId) || undefined,
+  );
+
+  assert.equal(room.streams.get(kept.streamId)?.live, true);
+  assert.equal(room.streams.get(unseen.streamId)?.live, true, 'the node saw its publisher connect');
+  assert.equal(room.streams.get(vanished.streamId)?.live, false, 'placed again: its publisher republishes');
+  assert.notEqual(cluster.commander.open.get(vanished.streamId), undefined);
+  assert.ok(
+    cluster.commander.closed.some((c) => c.streamId === 'placed-after-the-last-snapshot'),
+    'an OTM of the room the snapshot does not know is closed',
+  );
+  assert.ok(!cluster.commander.closed.some((c) => c.streamId === 'another-rooms-stream'));
+  assert.ok(!cluster.commander.closed.some((c) => c.streamId === kept.streamId));
+  assert.ok(vanishedNode);
+  assert.ok(room.participants.get(aliceId)?.graceTimer, 'Alice waits for her rejoin');
+});
+
+test('nobody comes back to an adopted room: its grace runs out, its OTMs close, its snapshot and lease go', async (t) => {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const alice = await one.join('standup', 'Alice');
+  await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  await one.crash();
+
+  const two = await cluster.controller('ctl-2', 400);
+  await waitFor('the sweep to adopt the room', () => two.rooms.rooms.has('standup') || undefined, 3000);
+  await waitFor('the room to close', () => !two.rooms.rooms.has('standup') || undefined, 3000);
+  await waitFor(
+    'the snapshot deleted',
+    async () => (await cluster.snapshot('standup')) === undefined || undefined,
+  );
+  assert.equal(cluster.commander.open.size, 0, 'every OTM closed');
+  assert.equal(await cluster.directory.current.home('standup'), undefined, 'lease released');
+  assert.deepEqual(two.homes.heldRooms, []);
+});
+
+test('the directory loses its data (Redis restart): the home takes its room back, nobody else starts it afresh', async (t) => {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const two = await cluster.controller('ctl-2');
+  const alice = await one.join('standup', 'Alice');
+  await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  // ctl-2 has seen the directory's epoch; then Redis restarts with nothing in it.
+  await waitFor(
+    'ctl-2 to know the directory',
+    async () => (await two.homes.controllers()).length === 2 || undefined,
+  );
+  cluster.directory.wipe();
+
+  // A newcomer reaches ctl-2 first: it must find the room at its home, not open an empty one.
+  const route = await two.homes.reach('standup', true, async (url, controllerId) => ({ url, controllerId }));
+  assert.deepEqual(route, { at: 'peer', value: { url: 'http://ctl-1.test:8080', controllerId: 'ctl-1' } });
+  assert.equal(await cluster.directory.current.home('standup'), 'ctl-1');
+  await waitFor('the snapshot written again', () => cluster.snapshot('standup'));
+  assert.deepEqual(
+    (await cluster.snapshot('standup'))?.participants.map((p) => p.name),
+    ['Alice'],
+  );
+  assert.equal(one.rooms.rooms.get('standup')?.participants.size, 1, 'the room went on at its home');
+  assert.deepEqual(cluster.commander.closed, []);
+});
+
+test('a controller shutting down hands its rooms over: another adopts them at once, OTMs untouched', async (t) => {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const two = await cluster.controller('ctl-2');
+  const alice = await one.join('standup', 'Alice');
+  await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+
+  await one.homes.close(true);
+  one.rooms.handOver();
+  assert.equal(alice.sink.closed?.code, RECONNECT_CLOSE_CODE);
+  assert.equal(
+    await cluster.directory.current.home('standup'),
+    undefined,
+    'lease released, not left to lapse',
+  );
+
+  const aliceAgain = await two.join('standup', 'Alice', alice.result.rejoin);
+  assert.equal(aliceAgain.result.resumed, true);
+  assert.deepEqual(cluster.commander.closed, []);
+});
