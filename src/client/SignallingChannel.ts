@@ -5,6 +5,13 @@ import { DotmError } from './DotmError.ts';
 import { TypedEmitter } from './TypedEmitter.ts';
 
 export type RequestType = ClientRequest['type'];
+
+/**
+ * Close code a controller uses when it hands a room over to another (cluster mode: shutdown, a
+ * room moved after a Redis restart): the room lives on elsewhere, so reconnect right away.
+ */
+const SERVICE_RESTART = 1012;
+const HANDOVER_JITTER_MS = 100;
 /** A request's fields without the `id` and `type` the channel fills in. */
 export type RequestFields<T extends RequestType> = Omit<Extract<ClientRequest, { type: T }>, 'id' | 'type'>;
 export type RoomEvent = Exclude<ServerMessage, { type: 'response' }>;
@@ -233,7 +240,7 @@ export class SignallingChannel extends TypedEmitter<SignallingChannelEvents> {
         onFailure(new DotmError('network', `cannot connect to ${this.#url} (close code ${event.code})`));
         return;
       }
-      this.#drop(socket);
+      this.#drop(socket, event.code === SERVICE_RESTART);
     };
     // Browsers follow every error with a close event, which is where the handling happens.
     socket.onerror = () => {};
@@ -287,8 +294,11 @@ export class SignallingChannel extends TypedEmitter<SignallingChannelEvents> {
     }, this.#pingIntervalMs);
   }
 
-  /** The open socket went away: fail what was on the wire, keep the queue, try again later. */
-  #drop(socket: WebSocketLike): void {
+  /**
+   * The open socket went away: fail what was on the wire, keep the queue, try again later — at
+   * once (with a little jitter) when the controller said it is handing the room over (1012).
+   */
+  #drop(socket: WebSocketLike, handedOver = false): void {
     if (socket !== this.#socket || this.#state === 'closed') return;
     this.#detach(socket);
     this.#ready = false;
@@ -302,11 +312,14 @@ export class SignallingChannel extends TypedEmitter<SignallingChannelEvents> {
       );
     }
     this.#setState('reconnecting');
-    this.#scheduleReconnect();
+    this.#scheduleReconnect(handedOver);
   }
 
-  #scheduleReconnect(): void {
-    const delay = backoffDelay(this.#reconnectAttempt++, this.#reconnectBackoff, this.#random);
+  #scheduleReconnect(immediately = false): void {
+    // Jitter keeps a room's participants from all arriving at the new home in the same millisecond.
+    const delay = immediately
+      ? Math.floor(this.#random() * HANDOVER_JITTER_MS)
+      : backoffDelay(this.#reconnectAttempt++, this.#reconnectBackoff, this.#random);
     this.#logger?.debug('signalling: reconnecting', { delayMs: delay, attempt: this.#reconnectAttempt });
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = setTimeout(() => this.#reconnect(), delay);

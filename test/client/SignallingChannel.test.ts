@@ -144,6 +144,21 @@ test('after a drop: in-flight requests fail, reconnects back off 0.5 s doubling 
   assert.equal(channel.state, 'reconnecting');
 });
 
+test('a controller handing the room over (close 1012) is followed at once, not after the backoff', async (t) => {
+  const { sockets } = await connected(t, { random: () => 0.5 });
+  sockets[0].drop(1012);
+  t.mock.timers.tick(49);
+  assert.equal(sockets.length, 1, 'a little jitter first (up to 100 ms), so a room does not stampede');
+  t.mock.timers.tick(1);
+  assert.equal(sockets.length, 2, 'reconnected after 50 ms instead of 500');
+  // Should that attempt fail, the ordinary backoff takes over.
+  sockets[1].drop();
+  t.mock.timers.tick(499);
+  assert.equal(sockets.length, 2);
+  t.mock.timers.tick(1);
+  assert.equal(sockets.length, 3);
+});
+
 test('jitter spreads the reconnect delay within ±20 %', async (t) => {
   const { sockets } = await connected(t, { random: () => 0 });
   sockets[0].drop();
