@@ -4,22 +4,14 @@
  * the address bar, and publishes like anyone else. Someone typing the room name gets refused.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { TenantRepository } from '../../src/db/TenantRepository.ts';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
+import { bbbCall, xmlTag } from '../support/portalClient.ts';
 import { api, startTestCluster, stopTestCluster, waitFor } from '../support/startTestCluster.ts';
-
-function signedUrl(cluster: EmbeddedCluster, secret: string, call: string, params: Record<string, string>) {
-  const query = new URLSearchParams(params).toString();
-  const checksum = createHash('sha256')
-    .update(call + query + secret)
-    .digest('hex');
-  return `${cluster.controller.url}/bigbluebutton/api/${call}?${query}&checksum=${checksum}`;
-}
 
 describe('a portal join link in Chromium', {
   skip: chromiumAvailable() ? false : 'chromium is not installed',
@@ -40,16 +32,24 @@ describe('a portal join link in Chromium', {
   });
 
   it('enters the meeting as the portal named the person, publishes, and leaves no invitation in the URL', async () => {
-    const created = await fetch(
-      signedUrl(cluster, secret, 'create', { meetingID: 'seminar', name: 'Seminar' }),
+    const base = cluster.controller.url;
+    const created = await bbbCall(
+      base,
+      secret,
+      'create',
+      { meetingID: 'seminar', name: 'Seminar' },
+      'sha256',
     );
-    assert.match(await created.text(), /<returncode>SUCCESS<\/returncode>/);
-    const join = await fetch(
-      signedUrl(cluster, secret, 'join', { meetingID: 'seminar', fullName: 'Ada Lovelace', role: 'VIEWER' }),
-      { redirect: 'manual' },
+    assert.equal(xmlTag(created.xml, 'returncode'), 'SUCCESS', created.xml);
+    const join = await bbbCall(
+      base,
+      secret,
+      'join',
+      { meetingID: 'seminar', fullName: 'Ada Lovelace', role: 'VIEWER' },
+      'sha256',
     );
     assert.equal(join.status, 302);
-    const link = join.headers.get('location')!;
+    const link = join.location!;
     const room = decodeURIComponent(new URL(link).pathname.slice('/r/'.length));
 
     const page = await (await browser.newContext()).newPage();

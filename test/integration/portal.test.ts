@@ -1,61 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { WebSocket } from 'ws';
 import { TenantRepository } from '../../src/db/TenantRepository.ts';
-import type { ServerMessage } from '../../src/protocol/roomSignalling.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
+import { bbbCall, SignallingMember, xmlTag } from '../support/portalClient.ts';
 import { startTestCluster, stopTestCluster, waitFor } from '../support/startTestCluster.ts';
-
-/** A BigBlueButton API call signed the way every portal signs it: sha1(call + query + secret). */
-async function bbb(cluster: EmbeddedCluster, secret: string, call: string, params: Record<string, string>) {
-  const query = new URLSearchParams(params).toString();
-  const checksum = createHash('sha1')
-    .update(call + query + secret)
-    .digest('hex');
-  const url = `${cluster.controller.url}/bigbluebutton/api/${call}?${query}${query ? '&' : ''}checksum=${checksum}`;
-  const response = await fetch(url, { redirect: 'manual' });
-  return { status: response.status, location: response.headers.get('location'), xml: await response.text() };
-}
-
-const tag = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-
-/** A participant's signalling socket, as the meeting page opens it. */
-class Member {
-  readonly events: ServerMessage[] = [];
-  readonly #socket: WebSocket;
-  #nextId = 1;
-  readonly #pending = new Map<number, (m: Extract<ServerMessage, { type: 'response' }>) => void>();
-
-  private constructor(socket: WebSocket) {
-    this.#socket = socket;
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as ServerMessage;
-      if (message.type === 'response') this.#pending.get(message.id)?.(message);
-      else this.events.push(message);
-    });
-  }
-
-  static async connect(cluster: EmbeddedCluster): Promise<Member> {
-    const socket = new WebSocket(`${cluster.controller.url.replace('http', 'ws')}/ws`);
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    return new Member(socket);
-  }
-
-  request(body: Record<string, unknown>) {
-    const id = this.#nextId++;
-    return new Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }>(
-      (resolve) => {
-        this.#pending.set(id, resolve);
-        this.#socket.send(JSON.stringify({ id, ...body }));
-      },
-    );
-  }
-
-  close(): void {
-    this.#socket.close();
-  }
-}
 
 describe('BigBlueButton API on the embedded system: a portal creates a meeting and sends people in', () => {
   let cluster: EmbeddedCluster;
@@ -71,10 +19,13 @@ describe('BigBlueButton API on the embedded system: a portal creates a meeting a
   after(() => stopTestCluster(cluster));
 
   it('create → join link → the page joins with it, as the portal named and ranked the person', async () => {
-    const created = await bbb(cluster, secret, 'create', { meetingID: 'physics-101', name: 'Physics 101' });
-    assert.equal(tag(created.xml, 'returncode'), 'SUCCESS', created.xml);
+    const created = await bbbCall(cluster.controller.url, secret, 'create', {
+      meetingID: 'physics-101',
+      name: 'Physics 101',
+    });
+    assert.equal(xmlTag(created.xml, 'returncode'), 'SUCCESS', created.xml);
 
-    const redirect = await bbb(cluster, secret, 'join', {
+    const redirect = await bbbCall(cluster.controller.url, secret, 'join', {
       meetingID: 'physics-101',
       fullName: 'Marie Curie',
       role: 'MODERATOR',
@@ -87,20 +38,22 @@ describe('BigBlueButton API on the embedded system: a portal creates a meeting a
     const joinToken = link.searchParams.get('join');
     assert.ok(joinToken, 'the link carries the signed invitation');
 
-    const marie = await Member.connect(cluster);
+    const marie = await SignallingMember.connect(cluster.controller.url);
     const joined = await marie.request({ type: 'join', room, name: 'typed something else', joinToken });
     assert.equal(joined.ok, true, JSON.stringify(joined));
     const self = (joined.data as { self: { name: string; role: string } }).self;
     assert.deepEqual([self.name, self.role], ['Marie Curie', 'moderator']);
 
-    const info = await bbb(cluster, secret, 'getMeetingInfo', { meetingID: 'physics-101' });
-    assert.equal(tag(info.xml, 'running'), 'true', info.xml);
-    assert.equal(tag(info.xml, 'participantCount'), '1');
-    assert.equal(tag(info.xml, 'fullName'), 'Marie Curie');
-    assert.equal(tag(info.xml, 'userID'), 'lms-user-42');
+    const info = await bbbCall(cluster.controller.url, secret, 'getMeetingInfo', {
+      meetingID: 'physics-101',
+    });
+    assert.equal(xmlTag(info.xml, 'running'), 'true', info.xml);
+    assert.equal(xmlTag(info.xml, 'participantCount'), '1');
+    assert.equal(xmlTag(info.xml, 'fullName'), 'Marie Curie');
+    assert.equal(xmlTag(info.xml, 'userID'), 'lms-user-42');
 
     // Someone who guesses the room name cannot walk in without an invitation.
-    const intruder = await Member.connect(cluster);
+    const intruder = await SignallingMember.connect(cluster.controller.url);
     const refused = await intruder.request({ type: 'join', room, name: 'Mallory' });
     assert.equal(refused.ok, false);
     assert.equal(refused.error?.code, 'forbidden');
@@ -116,25 +69,27 @@ describe('BigBlueButton API on the embedded system: a portal creates a meeting a
     intruder.close();
 
     // The portal ends the meeting: the person in it is told and the room is gone.
-    const ended = await bbb(cluster, secret, 'end', { meetingID: 'physics-101' });
-    assert.equal(tag(ended.xml, 'returncode'), 'SUCCESS', ended.xml);
+    const ended = await bbbCall(cluster.controller.url, secret, 'end', { meetingID: 'physics-101' });
+    assert.equal(xmlTag(ended.xml, 'returncode'), 'SUCCESS', ended.xml);
     await waitFor(
       'roomClosed at the participant',
       () => marie.events.some((e) => e.type === 'roomClosed') || undefined,
     );
-    const running = await bbb(cluster, secret, 'isMeetingRunning', { meetingID: 'physics-101' });
-    assert.equal(tag(running.xml, 'running'), 'false');
+    const running = await bbbCall(cluster.controller.url, secret, 'isMeetingRunning', {
+      meetingID: 'physics-101',
+    });
+    assert.equal(xmlTag(running.xml, 'running'), 'false');
     marie.close();
 
     // The invitation of an ended meeting no longer opens anything.
-    const late = await Member.connect(cluster);
+    const late = await SignallingMember.connect(cluster.controller.url);
     const afterEnd = await late.request({ type: 'join', room, name: 'late', joinToken });
     assert.equal(afterEnd.error?.code, 'not-found');
     late.close();
   });
 
   it('a room no portal created stays open to anyone, as before', async () => {
-    const guest = await Member.connect(cluster);
+    const guest = await SignallingMember.connect(cluster.controller.url);
     const joined = await guest.request({ type: 'join', room: 'open-room', name: 'Guest' });
     assert.equal(joined.ok, true, JSON.stringify(joined));
     await guest.request({ type: 'leave' });

@@ -1,70 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { WebSocket } from 'ws';
 import { TenantRepository } from '../../src/db/TenantRepository.ts';
-import type { ServerMessage } from '../../src/protocol/roomSignalling.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
 import { HookReceiver } from '../portal/HookReceiver.ts';
+import { bbbCall, SignallingMember, xmlTag } from '../support/portalClient.ts';
 import { startTestCluster, stopTestCluster, waitFor } from '../support/startTestCluster.ts';
-
-/** A BigBlueButton API call signed as portals sign it: sha1(call + query + secret). */
-async function bbb(cluster: EmbeddedCluster, secret: string, call: string, params: Record<string, string>) {
-  const query = new URLSearchParams(params).toString();
-  const checksum = createHash('sha1')
-    .update(call + query + secret)
-    .digest('hex');
-  const url = `${cluster.controller.url}/bigbluebutton/api/${call}?${query}${query ? '&' : ''}checksum=${checksum}`;
-  const response = await fetch(url, { redirect: 'manual' });
-  return { location: response.headers.get('location'), xml: await response.text() };
-}
-
-const tag = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-
-/** The meeting page's signalling socket, enough to join with a join link and leave. */
-class Member {
-  readonly events: ServerMessage[] = [];
-  readonly #socket: WebSocket;
-  #nextId = 1;
-  readonly #pending = new Map<number, (m: Extract<ServerMessage, { type: 'response' }>) => void>();
-
-  private constructor(socket: WebSocket) {
-    this.#socket = socket;
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as ServerMessage;
-      if (message.type === 'response') this.#pending.get(message.id)?.(message);
-      else this.events.push(message);
-    });
-  }
-
-  /** Follows a portal's join redirect into the room, as the meeting page does. */
-  static async join(cluster: EmbeddedCluster, joinLink: string): Promise<Member> {
-    const link = new URL(joinLink);
-    const socket = new WebSocket(`${cluster.controller.url.replace('http', 'ws')}/ws`);
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    const member = new Member(socket);
-    const joined = await member.request({
-      type: 'join',
-      room: decodeURIComponent(link.pathname.replace(/^\/r\//, '')),
-      name: 'ignored',
-      joinToken: link.searchParams.get('join'),
-    });
-    assert.equal(joined.ok, true, JSON.stringify(joined));
-    return member;
-  }
-
-  request(body: Record<string, unknown>) {
-    const id = this.#nextId++;
-    return new Promise<{ ok: boolean; error?: { code: string } }>((resolve) => {
-      this.#pending.set(id, resolve);
-      this.#socket.send(JSON.stringify({ id, ...body }));
-    });
-  }
-
-  close(): void {
-    this.#socket.close();
-  }
-}
 
 describe('webhooks on the embedded system: a portal registers a hook and hears its meeting', () => {
   let cluster: EmbeddedCluster;
@@ -88,11 +28,14 @@ describe('webhooks on the embedded system: a portal registers a hook and hears i
 
   it('create → joins → a leave → end reach the hook in order, each verifiable with the secret', async () => {
     const hookUrl = receiver.url('/bbb-events?course=101');
-    const hook = await bbb(cluster, secret, 'hooks/create', { callbackURL: hookUrl });
-    assert.equal(tag(hook.xml, 'returncode'), 'SUCCESS', hook.xml);
+    const hook = await bbbCall(cluster.controller.url, secret, 'hooks/create', { callbackURL: hookUrl });
+    assert.equal(xmlTag(hook.xml, 'returncode'), 'SUCCESS', hook.xml);
     // A receiver that never answers, for every meeting: it must slow nothing.
     assert.equal(
-      tag((await bbb(cluster, secret, 'hooks/create', { callbackURL: dead.url() })).xml, 'returncode'),
+      xmlTag(
+        (await bbbCall(cluster.controller.url, secret, 'hooks/create', { callbackURL: dead.url() })).xml,
+        'returncode',
+      ),
       'SUCCESS',
     );
     // Another tenant's hook hears none of this tenant's meetings.
@@ -102,21 +45,37 @@ describe('webhooks on the embedded system: a portal registers a hook and hears i
     });
     // Made behind the API's back: it knows the tenant once its tenant cache expires (2 s).
     await waitFor('the other tenant to be known', async () => {
-      const made = await bbb(cluster, other.secrets[0]!, 'hooks/create', {
+      const made = await bbbCall(cluster.controller.url, other.secrets[0]!, 'hooks/create', {
         callbackURL: receiver.url('/other'),
       });
-      return tag(made.xml, 'returncode') === 'SUCCESS' || undefined;
+      return xmlTag(made.xml, 'returncode') === 'SUCCESS' || undefined;
     });
 
-    const created = await bbb(cluster, secret, 'create', { meetingID: 'physics-101', name: 'Physics 101' });
-    assert.equal(tag(created.xml, 'returncode'), 'SUCCESS', created.xml);
-    const internalId = tag(created.xml, 'internalMeetingID');
+    const created = await bbbCall(cluster.controller.url, secret, 'create', {
+      meetingID: 'physics-101',
+      name: 'Physics 101',
+    });
+    assert.equal(xmlTag(created.xml, 'returncode'), 'SUCCESS', created.xml);
+    const internalId = xmlTag(created.xml, 'internalMeetingID');
 
     const joinLink = async (fullName: string, userID: string, role: string) =>
-      (await bbb(cluster, secret, 'join', { meetingID: 'physics-101', fullName, userID, role })).location!;
+      (
+        await bbbCall(cluster.controller.url, secret, 'join', {
+          meetingID: 'physics-101',
+          fullName,
+          userID,
+          role,
+        })
+      ).location!;
     const started = Date.now();
-    const marie = await Member.join(cluster, await joinLink('Marie Curie', 'lms-marie', 'MODERATOR'));
-    const pierre = await Member.join(cluster, await joinLink('Pierre Curie', 'lms-pierre', 'VIEWER'));
+    const marie = await SignallingMember.followJoinLink(
+      cluster.controller.url,
+      await joinLink('Marie Curie', 'lms-marie', 'MODERATOR'),
+    );
+    const pierre = await SignallingMember.followJoinLink(
+      cluster.controller.url,
+      await joinLink('Pierre Curie', 'lms-pierre', 'VIEWER'),
+    );
     const joinsTook = Date.now() - started;
     assert.ok(joinsTook < 3_000, `two joins took ${joinsTook} ms with a dead receiver registered`);
 
@@ -125,7 +84,10 @@ describe('webhooks on the embedded system: a portal registers a hook and hears i
     await waitFor('the leave to be told', () => receiver.eventIds().includes('user-left') || undefined);
 
     assert.equal(
-      tag((await bbb(cluster, secret, 'end', { meetingID: 'physics-101' })).xml, 'returncode'),
+      xmlTag(
+        (await bbbCall(cluster.controller.url, secret, 'end', { meetingID: 'physics-101' })).xml,
+        'returncode',
+      ),
       'SUCCESS',
     );
     await waitFor(
@@ -162,7 +124,7 @@ describe('webhooks on the embedded system: a portal registers a hook and hears i
       'the other tenant heard nothing',
     );
 
-    const list = await bbb(cluster, secret, 'hooks/list', {});
+    const list = await bbbCall(cluster.controller.url, secret, 'hooks/list', {});
     assert.equal((list.xml.match(/<hook>/g) ?? []).length, 2, list.xml);
   });
 });
