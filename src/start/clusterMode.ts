@@ -1,9 +1,11 @@
 import { ConfigError } from '../config/ConfigError.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
 import { Controller } from '../controller/Controller.ts';
+import type { Database } from '../db/Database.ts';
 import type { Logger } from '../log/Logger.ts';
 import { NodeAgent } from '../node/NodeAgent.ts';
 import { mediaTokenSecret, openClusterConnections, openControllerConnections } from './clusterConnections.ts';
+import { controllerExtensions, openConfiguredDatabase } from './portalSetup.ts';
 
 /** A role of a multi-machine cluster, running in this process until closed. */
 export interface ClusterRole {
@@ -19,7 +21,9 @@ export async function startClusterController(config: DotmConfig, log: Logger): P
     );
   const connections = openControllerConnections(config);
   let controller: Controller;
+  let db: Database | undefined;
   try {
+    db = await openSharedDatabase(config, log);
     // Every controller may serve every room: each room has one home among them (RoomDirectory),
     // and a controller that stops hands its rooms to the others.
     controller = await Controller.start({
@@ -31,8 +35,12 @@ export async function startClusterController(config: DotmConfig, log: Logger): P
       log,
       roomDirectory: connections.directory,
       handOverOnClose: true,
+      extend: db
+        ? controllerExtensions(config, db, connections.state, config.controller.apiKeys, undefined, log)
+        : undefined,
     });
   } catch (error) {
+    await db?.close();
     await connections.close();
     throw error;
   }
@@ -45,9 +53,27 @@ export async function startClusterController(config: DotmConfig, log: Logger): P
     url: controller.url,
     close: async () => {
       await controller.close();
+      await db?.close();
       await connections.close();
     },
   };
+}
+
+/**
+ * Controllers of one cluster share one PostgreSQL database (statistics, and later the portal): a
+ * SQLite file would be one per controller, so cluster mode runs without history until
+ * database.engine is 'postgres', and says so.
+ */
+async function openSharedDatabase(config: DotmConfig, log: Logger): Promise<Database | undefined> {
+  if (config.database.engine !== 'postgres') {
+    log.warn(
+      'no shared database: usage statistics and the dashboard are off (set database.engine = "postgres" and database.postgresUrl)',
+    );
+    return undefined;
+  }
+  if (!config.database.postgresUrl)
+    throw new ConfigError('database.engine is "postgres" but database.postgresUrl is empty');
+  return openConfiguredDatabase(config);
 }
 
 /** `dotm node`: one media node that registers itself in the shared Redis state. */

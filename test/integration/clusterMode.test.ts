@@ -9,6 +9,7 @@ import {
   spawnController,
   spawnNode,
 } from '../support/clusterProcesses.ts';
+import { PostgresServer } from '../support/postgresServer.ts';
 import { RedisServer } from '../support/redisServer.ts';
 import { openUdpSockets, waitFor } from '../support/startTestCluster.ts';
 import {
@@ -34,21 +35,26 @@ async function call<T>(url: string, key: string, method: string, body?: unknown)
 
 describe('cluster mode: dotm controller + dotm node processes over a real Redis', () => {
   let redis: RedisServer;
+  let postgres: PostgresServer;
   let env: ClusterEnv;
   let controller: { process: DotmProcess; url: string };
   let nodes: DotmProcess[] = [];
 
   before(async () => {
-    redis = await RedisServer.start();
+    [redis, postgres] = await Promise.all([RedisServer.start(), PostgresServer.start()]);
     env = { redisUrl: redis.url, secret: randomBytes(24).toString('hex'), apiKey: 'test-key' };
     nodes = [spawnNode(env, 'media-a', '127.0.0.2'), spawnNode(env, 'media-b', '127.0.0.3')];
-    controller = await spawnController(env);
+    controller = await spawnController(env, '127.0.0.1', {
+      DOTM_DATABASE_ENGINE: 'postgres',
+      DOTM_DATABASE_POSTGRES_URL: await postgres.createDatabase('dotm'),
+      DOTM_STATS_SAMPLE_INTERVAL_MS: '1000',
+    });
   });
 
   after(async () => {
     const diagnostics = [controller?.process, ...nodes].filter(Boolean).map((p) => p!);
     const codes = await Promise.all(diagnostics.map((p) => p.stop()));
-    await redis.stop();
+    await Promise.all([redis.stop(), postgres.stop()]);
     for (const [i, code] of codes.entries()) {
       const role = diagnostics[i]!;
       assert.equal(code, 0, `${role.name} did not exit cleanly:\n${role.output.slice(-3000)}`);
@@ -112,5 +118,23 @@ describe('cluster mode: dotm controller + dotm node processes over a real Redis'
       const room = await call<RoomView>(`${controller.url}/api/v1/rooms/cluster`, env.apiKey, 'GET');
       return room.status === 404 || undefined;
     });
+  });
+
+  it('keeps the cluster’s history in the shared PostgreSQL: node load samples from both nodes', async () => {
+    const live = await waitFor(
+      'both nodes sampled',
+      async () => {
+        const answer = await call<{ nodes?: { nodeId: string }[] }>(
+          `${controller.url}/api/v1/stats/nodes?from=-1h&bucket=60000`,
+          env.apiKey,
+          'GET',
+        );
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        const ids = new Set((answer.body.nodes ?? []).map((n) => n.nodeId));
+        return ids.has('media-a') && ids.has('media-b') ? answer.body : undefined;
+      },
+      15_000,
+    );
+    assert.ok(live.nodes!.length >= 2);
   });
 });
