@@ -60,7 +60,9 @@ export interface DtlsEndpointEvents {
 export class DtlsEndpoint {
   readonly #options: DtlsEndpointOptions;
   readonly #events: DtlsEndpointEvents;
-  readonly #socket: DtlsSocket;
+  /** werift's state machine; dropped by releaseHandshake, when only the record cipher is still needed. */
+  #socket: DtlsSocket | undefined;
+  #cipher: RecordDecryptor | undefined;
   readonly #transport: { onData: (data: Buffer) => void };
   #state: 'new' | 'connecting' | 'connected' | 'failed' | 'closed' = 'new';
   /** Datagrams or records refused before werift saw them (malformed, or not acceptable after the handshake). */
@@ -165,7 +167,7 @@ export class DtlsEndpoint {
       const epoch = record.readUInt16BE(3);
       if (epoch === 0) {
         this.droppedRecords++;
-      } else if (contentType === ContentType.handshake) {
+      } else if (contentType === ContentType.handshake && this.#socket !== undefined) {
         this.#deliver(Buffer.from(record));
       } else if (contentType === ContentType.alert) {
         const alert = this.#decrypt(record);
@@ -185,7 +187,8 @@ export class DtlsEndpoint {
   }
 
   #decrypt(record: Buffer): Buffer | undefined {
-    const cipher = (this.#socket as unknown as { cipher?: RecordDecryptor }).cipher;
+    const cipher =
+      this.#cipher ?? (this.#socket as unknown as { cipher?: RecordDecryptor } | undefined)?.cipher;
     if (!cipher) return undefined;
     try {
       return cipher.decryptPacket({
@@ -207,7 +210,7 @@ export class DtlsEndpoint {
     if (this.#state === 'closed') return;
     const wasConnected = this.#state === 'connected';
     this.#state = 'closed';
-    if (wasConnected) {
+    if (wasConnected && this.#socket !== undefined) {
       try {
         this.#socket.close();
       } catch {
@@ -216,14 +219,33 @@ export class DtlsEndpoint {
     }
   }
 
+  /**
+   * Called once the peer has shown that it finished the handshake (it sent us SRTP or SRTCP, which needs
+   * our last flight): werift's handshake state (flights, handshake cache, certificates, key exchange,
+   * ~100 KiB per association) is dropped, keeping only the record cipher that authenticates a later
+   * alert. A retransmitted Finished can no longer come (the peer has ours), so it is dropped if it does.
+   */
+  releaseHandshake(): void {
+    const socket = this.#socket;
+    if (this.#state !== 'connected' || socket === undefined) return;
+    this.#cipher = recordDecryptorOf(socket);
+    this.#socket = undefined;
+    this.#transport.onData = () => {};
+  }
+
+  get handshakeReleased(): boolean {
+    return this.#socket === undefined && this.#state === 'connected';
+  }
+
   #handleConnected(): void {
-    if (this.#state === 'connected' || this.#state === 'closed') return;
+    const socket = this.#socket;
+    if (this.#state === 'connected' || this.#state === 'closed' || socket === undefined) return;
     try {
       this.#verifyRemoteCertificate();
-      const profileId = this.#socket.srtp.srtpProfile as number | undefined;
+      const profileId = socket.srtp.srtpProfile as number | undefined;
       const profile = profileId === undefined ? undefined : srtpProfileFromDtlsId(profileId);
       if (!profile) throw new Error(`peer negotiated no supported SRTP profile (${String(profileId)})`);
-      const keys = this.#socket.extractSessionKeys(SRTP_KEY_LENGTH, SRTP_SALT_LENGTH);
+      const keys = socket.extractSessionKeys(SRTP_KEY_LENGTH, SRTP_SALT_LENGTH);
       this.#state = 'connected';
       this.#events.onConnected({
         profile,
@@ -236,7 +258,7 @@ export class DtlsEndpoint {
   }
 
   #verifyRemoteCertificate(): void {
-    const der = this.#socket.remoteCertificate;
+    const der = this.#socket?.remoteCertificate;
     if (!der) throw new Error('peer presented no DTLS certificate');
     const matches = this.#options.remoteFingerprints.some(
       ({ algorithm, value }) =>
@@ -250,6 +272,35 @@ export class DtlsEndpoint {
     this.#state = 'failed';
     this.#events.onFailed(error);
   }
+}
+
+/** The record cipher werift's context wraps, without the context (certificates, key exchange, handshake). */
+interface WeriftCipherContext {
+  sessionType: number;
+  cipher?: {
+    decrypt(
+      sessionType: number,
+      fragment: Buffer,
+      header: { type: number; version: number; epoch: number; sequenceNumber: number },
+    ): Buffer;
+  };
+}
+
+/** What werift's CipherContext.decryptPacket does, holding only the record cipher and the session type. */
+function recordDecryptorOf(socket: DtlsSocket): RecordDecryptor | undefined {
+  const context = (socket as unknown as { cipher?: WeriftCipherContext }).cipher;
+  const aead = context?.cipher;
+  if (context === undefined || aead === undefined) return undefined;
+  const sessionType = context.sessionType;
+  return {
+    decryptPacket: ({ recordLayerHeader: header, fragment }) =>
+      aead.decrypt(sessionType, fragment, {
+        type: header.contentType,
+        version: (header.protocolVersion.major << 8) | header.protocolVersion.minor,
+        epoch: header.epoch,
+        sequenceNumber: header.sequenceNumber,
+      }),
+  };
 }
 
 /** One or more complete DTLS 1.x records of the four content types TLS 1.2 defines, and nothing else. */

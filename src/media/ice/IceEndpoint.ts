@@ -1,4 +1,5 @@
 import type { Socket } from 'node:dgram';
+import { egressScratch } from '../transport/EgressScratch.ts';
 import { ICE_PWD_LENGTH, randomIceString } from './iceCredentials.ts';
 import type { RemoteTuple } from './RemoteTuple.ts';
 
@@ -139,7 +140,10 @@ export class IceEndpoint {
     const counters = this.#counters;
     counters.packetsOut++;
     counters.bytesOut += len;
-    this.#socket.send(buf, offset, len, selected.tuple.port, selected.tuple.address);
+    const socket = this.#socket;
+    socket.send(buf, offset, len, selected.tuple.port, selected.tuple.address);
+    // Not sent yet: libuv queued it and still reads `buf` (see EgressScratch).
+    if (socket.getSendQueueCount() !== 0) egressScratch.queued(buf);
   }
 
   /** ICE restart: new local credentials; the old ones and the bound tuples keep working until a check with the new ones arrives. */

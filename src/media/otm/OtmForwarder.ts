@@ -199,7 +199,7 @@ export class OtmForwarder {
     track.octets += length;
     if (track.kind === 'video' && this.#isKeyframe(track, packet, length))
       this.#keyframes.keyframeReceived(ssrc);
-    this.#cache.put(packet, length);
+    this.#cache.put(packet, length, nowMs);
     for (const subscriber of this.#subscribers.values()) subscriber.forward(track.kind, packet, length);
     this.counters.packetsOut += this.#subscribers.size;
     this.counters.bytesOut += this.#subscribers.size * length;

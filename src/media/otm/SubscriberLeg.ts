@@ -6,6 +6,7 @@ import { type RtpRewrite, writeEgressPacket } from '../rtp/RtpEgressWriter.ts';
 import { rtpSequence, rtpTimestamp } from '../rtp/rtpHeader.ts';
 import type { MediaKind, NegotiatedTrack } from '../sdp/types.ts';
 import { SRTP_MAX_TRAILER } from '../srtp/SrtpProfile.ts';
+import { egressScratch } from '../transport/EgressScratch.ts';
 import type { TransportCloseReason } from '../transport/WebRtcTransport.ts';
 import type { LegTransport } from './LegTransport.ts';
 
@@ -61,8 +62,9 @@ export class SubscriberLeg {
     rewrite.payloadType = track.payloadType;
     rewrite.sequence = rtpSequence(packet);
     rewrite.timestamp = rtpTimestamp(packet);
-    // A fresh buffer per send: the UDP send may still hold it after we return, and SRTP encrypts in place.
-    const out = Buffer.allocUnsafe(length + EGRESS_HEADROOM + SRTP_MAX_TRAILER);
+    // One scratch for every viewer: the send has copied it into the kernel when sendRtp returns, and
+    // SRTP encrypts in place, so nothing of one viewer's copy outlives the call.
+    const out = egressScratch.take(length + EGRESS_HEADROOM + SRTP_MAX_TRAILER);
     const written = writeEgressPacket(packet, length, rewrite, out);
     if (written > 0) this.transport.sendRtp(out, written);
   }

@@ -27,6 +27,8 @@ export class AesCtrKeystream {
   /** Block numbers 0, 1, 2… as native-order 32-bit words holding them big-endian in octets 14–15. */
   private blockNumbers: Uint32Array;
   private capacityBlocks = 0;
+  /** Keystream of one packet for `apply`. */
+  private single = Buffer.allocUnsafeSlow(INITIAL_BLOCKS * BLOCK);
 
   constructor(sessionKey: Buffer, sessionSalt: Buffer) {
     if (sessionKey.length !== 16) throw new RangeError('AES-CM session key must be 16 bytes');
@@ -47,15 +49,27 @@ export class AesCtrKeystream {
   apply(buf: Buffer, start: number, end: number, ssrc: number, index: number): void {
     const length = end - start;
     if (length <= 0) return;
-    const keystream = this.generate(ssrc, index, 1, (length + BLOCK - 1) & ~(BLOCK - 1));
-    xorKeystream(buf, start, length, keystream, 0);
+    const bytes = (length + BLOCK - 1) & ~(BLOCK - 1);
+    if (this.single.length < bytes) this.single = Buffer.allocUnsafeSlow(bytes);
+    xorKeystream(buf, start, length, this.generate(ssrc, index, 1, bytes, this.single), 0);
   }
 
   /**
    * The keystreams of packets `firstIndex … firstIndex+packetCount-1`, `bytesPerPacket` (a multiple of
-   * 16) each, back to back in one Buffer.
+   * 16) each, back to back in `into` (a new Buffer when not given or too short), which is returned.
+   *
+   * The cipher's output comes back as a latin1 string and is written into `into`: `update()` returning a
+   * Buffer would allocate a new external backing store per call, and that garbage (tens of MB/s on a
+   * busy worker) stays resident until V8's next GC; the string lives in the young generation and the
+   * native output buffer is freed at once. It costs no more CPU than the Buffer form.
    */
-  generate(ssrc: number, firstIndex: number, packetCount: number, bytesPerPacket: number): Buffer {
+  generate(
+    ssrc: number,
+    firstIndex: number,
+    packetCount: number,
+    bytesPerPacket: number,
+    into?: Buffer,
+  ): Buffer {
     const blocksPerPacket = bytesPerPacket >>> 4;
     if (blocksPerPacket > MAX_BLOCKS_PER_PACKET)
       throw new RangeError('AES-CM keystream longer than 2^16 blocks');
@@ -93,7 +107,15 @@ export class AesCtrKeystream {
       }
       block += blocksPerPacket;
     }
-    return this.ecb.update(block === this.capacityBlocks ? counters : counters.subarray(0, block * BLOCK));
+    const bytes = block * BLOCK;
+    const output = into !== undefined && into.length >= bytes ? into : Buffer.allocUnsafe(bytes);
+    const keystream = this.ecb.update(
+      block === this.capacityBlocks ? counters : counters.subarray(0, bytes),
+      undefined,
+      'latin1',
+    );
+    output.write(keystream, 0, bytes, 'latin1');
+    return output;
   }
 
   private grow(minBlocks: number): void {

@@ -44,10 +44,15 @@ interface RtpReceiveStream {
  */
 export class JsSrtpSession implements SrtpSession {
   private readonly rtpTagLength: number;
-  private readonly rtpCipher: AesCtrKeystream;
-  private readonly rtpAuth: HmacSha1;
-  private readonly rtcpCipher: AesCtrKeystream;
-  private readonly rtcpAuth: HmacSha1;
+  /**
+   * The RTP and RTCP primitives are created on first use: a viewer's receiving session never sees RTP,
+   * and each AES context with its buffers is ~15 KiB of native memory per subscriber.
+   */
+  private readonly derived: ReturnType<typeof deriveSrtpSessionKeys>;
+  private rtpCipherOrUndefined: AesCtrKeystream | undefined;
+  private rtpAuthOrUndefined: HmacSha1 | undefined;
+  private rtcpCipherOrUndefined: AesCtrKeystream | undefined;
+  private rtcpAuthOrUndefined: HmacSha1 | undefined;
   private readonly sentRtp = new Map<number, RtpSendStream>();
   private readonly receivedRtp = new Map<number, RtpReceiveStream>();
   /** Next SRTCP index per SSRC. */
@@ -55,12 +60,31 @@ export class JsSrtpSession implements SrtpSession {
   private readonly receivedRtcp = new Map<number, ReplayWindow>();
 
   constructor(profile: SrtpProfileName, keys: SrtpKeyMaterial) {
-    const derived = deriveSrtpSessionKeys(keys.masterKey, keys.masterSalt);
+    this.derived = deriveSrtpSessionKeys(keys.masterKey, keys.masterSalt);
     this.rtpTagLength = srtpAuthTagLength(profile);
-    this.rtpCipher = new AesCtrKeystream(derived.rtpCipherKey, derived.rtpCipherSalt);
-    this.rtpAuth = new HmacSha1(derived.rtpAuthKey);
-    this.rtcpCipher = new AesCtrKeystream(derived.rtcpCipherKey, derived.rtcpCipherSalt);
-    this.rtcpAuth = new HmacSha1(derived.rtcpAuthKey);
+  }
+
+  private get rtpCipher(): AesCtrKeystream {
+    this.rtpCipherOrUndefined ??= new AesCtrKeystream(this.derived.rtpCipherKey, this.derived.rtpCipherSalt);
+    return this.rtpCipherOrUndefined;
+  }
+
+  private get rtpAuth(): HmacSha1 {
+    this.rtpAuthOrUndefined ??= new HmacSha1(this.derived.rtpAuthKey);
+    return this.rtpAuthOrUndefined;
+  }
+
+  private get rtcpCipher(): AesCtrKeystream {
+    this.rtcpCipherOrUndefined ??= new AesCtrKeystream(
+      this.derived.rtcpCipherKey,
+      this.derived.rtcpCipherSalt,
+    );
+    return this.rtcpCipherOrUndefined;
+  }
+
+  private get rtcpAuth(): HmacSha1 {
+    this.rtcpAuthOrUndefined ??= new HmacSha1(this.derived.rtcpAuthKey);
+    return this.rtcpAuthOrUndefined;
   }
 
   protectRtp(buf: Buffer, len: number): number {

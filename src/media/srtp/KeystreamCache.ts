@@ -58,7 +58,10 @@ export class KeystreamCache {
     }
     const bytesPerPacket = (this.largestPayload + 15) & ~15;
     const packetCount = Math.max(1, Math.min(this.batchPackets, Math.floor(BATCH_BYTES / bytesPerPacket)));
-    this.keystream = this.generator.generate(this.ssrc, firstIndex, packetCount, bytesPerPacket);
+    const bytes = packetCount * bytesPerPacket;
+    if (this.keystream === undefined || this.keystream.length < bytes)
+      this.keystream = Buffer.allocUnsafeSlow(Math.max(bytes, 2048));
+    this.generator.generate(this.ssrc, firstIndex, packetCount, bytesPerPacket, this.keystream);
     this.firstIndex = firstIndex;
     this.packetCount = packetCount;
     this.bytesPerPacket = bytesPerPacket;

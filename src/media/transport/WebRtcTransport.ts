@@ -61,6 +61,8 @@ export class WebRtcTransport {
   #srtpOut: SrtpSession | undefined;
   #srtpIn: SrtpSession | undefined;
   #state: TransportState = 'new';
+  /** The peer has sent authenticated SRTP/SRTCP, so the DTLS handshake state was released. */
+  #peerConfirmed = false;
 
   constructor(options: WebRtcTransportOptions, events: WebRtcTransportEvents) {
     this.#options = options;
@@ -176,6 +178,7 @@ export class WebRtcTransport {
         return;
       }
       this.counters.rtcpPacketsIn++;
+      if (!this.#peerConfirmed) this.#confirmPeer();
       this.#events.onRtcp(buf, plain);
       return;
     }
@@ -186,7 +189,13 @@ export class WebRtcTransport {
     }
     this.counters.rtpPacketsIn++;
     this.counters.rtpBytesIn += len;
+    if (!this.#peerConfirmed) this.#confirmPeer();
     this.#events.onRtp(buf, plain);
+  }
+
+  #confirmPeer(): void {
+    this.#peerConfirmed = true;
+    this.#dtls?.releaseHandshake();
   }
 
   #handleDtlsConnected(srtp: SrtpParameters): void {

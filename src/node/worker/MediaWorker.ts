@@ -4,6 +4,7 @@ import type { UdpMux } from '../../media/ice/UdpMux.ts';
 import { Otm, type ResourceEndpoint } from '../../media/otm/Otm.ts';
 import { OtmError } from '../../media/otm/OtmError.ts';
 import { buildIceFragment, parseIceFragment } from '../sdpFragment.ts';
+import { WorkerRuntimeMonitor } from './WorkerRuntimeMonitor.ts';
 import type {
   WorkerErrorBody,
   WorkerEvent,
@@ -34,6 +35,7 @@ export class MediaWorker {
   readonly #otms = new Map<string, Otm>();
   /** Counters of OTMs already closed, so node totals never go backwards. */
   #closedTotals = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
+  readonly #runtime = new WorkerRuntimeMonitor();
 
   constructor(
     mux: UdpMux,
@@ -95,11 +97,13 @@ export class MediaWorker {
       rssBytes: process.memoryUsage.rss(),
       udpPort: this.#mux.localPort,
       droppedDatagrams: mux.droppedDatagrams,
+      ...this.#runtime.sample(),
     };
   }
 
   async close(): Promise<void> {
     for (const streamId of [...this.#otms.keys()]) this.#closeOtm(streamId);
+    this.#runtime.close();
     await this.#mux.close();
   }
 

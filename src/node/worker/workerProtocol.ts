@@ -4,6 +4,7 @@
  */
 
 import type { ResourceEndpoint } from '../../media/otm/Otm.ts';
+import type { WorkerRuntimeStats } from './WorkerRuntimeMonitor.ts';
 
 export type WorkerRequest =
   | { op: 'createOtm'; streamId: string; room: string; publisherId: string }
@@ -35,7 +36,8 @@ export interface NegotiationResult {
   resourceId: string;
 }
 
-export interface WorkerStats {
+/** Counters of the worker's OTMs and socket, plus its runtime's (event-loop delay, GC, memory). */
+export interface WorkerStats extends WorkerRuntimeStats {
   otms: number;
   subscribers: number;
   rtpPacketsIn: number;

@@ -127,4 +127,17 @@ describe('DtlsEndpoint', () => {
     server.handleDatagram(sealedAlert(2, 40)); // fatal handshake_failure
     assert.equal(events.closed, 1);
   });
+
+  it('keeps authenticating alerts after releasing the handshake state', async () => {
+    const { server, events, sealedAlert } = await connectedPair();
+    server.releaseHandshake();
+    assert.equal(server.handshakeReleased, true);
+    server.handleDatagram(record(22, 1, 50, randomBytes(64))); // a late handshake record: nothing to answer it now
+    server.handleDatagram(record(21, 1, 51, Buffer.concat([Buffer.from([1, 0]), randomBytes(24)])));
+    assert.equal(server.state, 'connected');
+    server.handleDatagram(sealedAlert(1, 0));
+    assert.equal(events.closed, 1);
+    assert.equal(server.state, 'closed');
+    server.close();
+  });
 });

@@ -96,4 +96,32 @@ describe('PacketCache', () => {
     assert.equal(cache.put(Buffer.alloc(8), 8), false);
     assert.equal(new PacketCache().capacity, 2048);
   });
+
+  it('sizes each slab by time: it grows until one pass holds minRetentionMs, keeping what it held', () => {
+    const cache = new PacketCache({ capacity: 2048, initialBytes: 4096, minRetentionMs: 1000 });
+    // 100 packets of 1000 bytes per second: 1 s is 100 kB, so the slab settles at 128 KiB.
+    let sequence = 0;
+    for (let ms = 0; ms < 5000; ms += 10) cache.put(packet(7, sequence++, 1000), 1000, ms);
+    assert.equal(cache.slabBytes(7), 128 * 1024);
+    // Everything of the last second is there, byte for byte.
+    for (let s = sequence - 100; s < sequence; s++) {
+      const cached = cache.get(7, s);
+      assert.ok(cached, `sequence ${s} cached`);
+      assert.equal(cached.len, 1000);
+      assert.equal(cached.buf.readUInt16BE(2), s);
+    }
+    // A slow stream stays in the initial slab.
+    for (let ms = 0; ms < 60_000; ms += 100) cache.put(packet(8, ms / 100, 100), 100, ms);
+    assert.equal(cache.slabBytes(8), 4096);
+    assert.ok(cache.get(8, 599));
+  });
+
+  it('forgets a packet whose bytes were overwritten even when its index slot was not', () => {
+    const cache = new PacketCache({ capacity: 1024, initialBytes: 4096, maxBytes: 4096 });
+    for (let s = 0; s < 10; s++) cache.put(packet(9, s, 1000), 1000, 0);
+    assert.equal(cache.get(9, 0), undefined);
+    assert.equal(cache.get(9, 5), undefined);
+    assert.ok(cache.get(9, 9));
+    assert.ok(cache.get(9, 6));
+  });
 });
