@@ -23,6 +23,12 @@ export interface NodeLoad {
   packetsOutPerSecond: number;
   otms: number;
   subscribers: number;
+  /**
+   * The worst worker event-loop delay since the last report (p99 and max, ms): what media packets
+   * waited before being forwarded. Optional: nodes of an older version do not send it.
+   */
+  eventLoopDelayP99Ms?: number;
+  eventLoopDelayMaxMs?: number;
 }
 
 export interface NodeCapacity {

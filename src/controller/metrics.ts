@@ -39,6 +39,11 @@ export function renderMetrics(rooms: RoomService, nodes: readonly NodeReport[], 
   perNode('dotm_node_otms', 'OTMs on the node.', (n) => n.load.otms);
   perNode('dotm_node_subscribers', 'Subscribers on the node.', (n) => n.load.subscribers);
   perNode(
+    'dotm_node_event_loop_delay_p99_ms',
+    'Worst media worker event-loop delay p99 since the last report, ms (packets wait this long).',
+    (n) => n.load.eventLoopDelayP99Ms ?? 0,
+  );
+  perNode(
     'dotm_node_packets_in_per_second',
     'RTP packets received per second.',
     (n) => n.load.packetsInPerSecond,

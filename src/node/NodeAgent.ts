@@ -255,6 +255,8 @@ export class NodeAgent {
         packetsOutPerSecond: rate(sample.packetsOut, previous.packetsOut, seconds),
         otms: stats.reduce((sum, s) => sum + s.otms, 0),
         subscribers: stats.reduce((sum, s) => sum + s.subscribers, 0),
+        eventLoopDelayP99Ms: Math.max(0, ...stats.map((s) => s.eventLoopDelayP99Ms)),
+        eventLoopDelayMaxMs: Math.max(0, ...stats.map((s) => s.eventLoopDelayMaxMs)),
       },
       capacity: {
         maxPacketsPerSecond:

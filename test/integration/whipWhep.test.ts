@@ -72,6 +72,14 @@ describe('WHIP publish → WHEP subscribe through controller and nodes (werift p
     );
     for (const viewer of viewers) assert.ok(viewer.received.payloadOk, 'payload bytes changed in forwarding');
 
+    // Operators see the load on /metrics, including how long the workers' event loops made packets wait.
+    const metrics = await waitFor('the nodes to report forwarding', async () => {
+      const text = await (await fetch(`${cluster.controller.url}/metrics`)).text();
+      return /dotm_node_packets_out_per_second\{[^}]*\} [1-9]/.test(text) ? text : undefined;
+    });
+    assert.match(metrics, /dotm_node_subscribers\{[^}]*\} 2/);
+    assert.match(metrics, /dotm_node_event_loop_delay_p99_ms\{[^}]*\} \d+(\.\d+)?/);
+
     media.stop();
     await Promise.all(viewers.map((v) => endSession(v.pc, v.resource, v.token)));
     await endSession(publisher, publisherResource, published.body.token);
