@@ -171,6 +171,7 @@ async function main(argv: string[]): Promise<number> {
       `  Meeting page:  ${url}/`,
       `  API key:       ${cluster.apiKey}   (for ${url}/api/v1/...)`,
       `  Metrics:       ${url}/metrics`,
+      ...(config.stats.enabled ? [`  Dashboard:     ${url}/dashboard   (sign in with the API key)`] : []),
       ...(portalLines
         ? ['', '  BigBlueButton API for portals and LMSes (also: dotm secret):', portalLines]
         : []),
