@@ -53,7 +53,9 @@ export interface ControllerConfig {
   tokenSecret: string;
   tokenTtlSeconds: number;
   rejoinGraceMs: number;
-  placementPolicy: 'least-loaded';
+  placementPolicy: 'least-loaded' | 'region-aware' | 'pack' | 'spread';
+  regionDistances: Record<string, Record<string, number>>;
+  packHeadroom: number;
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   maxBodyBytes: number;
 }

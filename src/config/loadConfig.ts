@@ -18,7 +18,12 @@ const CHOICES: Record<string, readonly string[]> = {
   'cluster.state': ['memory', 'redis'],
   'media.publisherCongestionControl': ['transport-cc', 'remb'],
   'database.engine': ['sqlite', 'postgres'],
-  'controller.placementPolicy': ['least-loaded'],
+  'controller.placementPolicy': ['least-loaded', 'region-aware', 'pack', 'spread'],
+};
+
+/** Settings that are maps with keys of the user's choosing, checked whole rather than key by key. */
+const MAPS: Record<string, (where: string, value: unknown, origin: string) => unknown> = {
+  'controller.regionDistances': checkRegionDistances,
 };
 
 const PORTS = new Set(['controller.port', 'node.port', 'node.rtcMinPort', 'node.rtcMaxPort']);
@@ -73,6 +78,13 @@ function parseEnvValue(name: string, raw: string, reference: unknown): unknown {
     if (raw === 'false' || raw === '0') return false;
     throw new ConfigError(`${name}=${raw}: expected true or false`);
   }
+  if (isPlainObject(reference)) {
+    try {
+      return JSON.parse(raw);
+    } catch (error) {
+      throw new ConfigError(`${name} is not a valid JSON object: ${(error as Error).message}`);
+    }
+  }
   if (Array.isArray(reference)) {
     if (raw.trim().startsWith('[')) {
       try {
@@ -102,6 +114,11 @@ function merge(
       throw new ConfigError(`unknown setting "${where}" (from ${origin}); see src/config/reference.ts`);
     }
     const current = target[key];
+    const checkMap = MAPS[where];
+    if (checkMap) {
+      target[key] = checkMap(where, value, origin);
+      continue;
+    }
     if (isPlainObject(current)) {
       if (!isPlainObject(value))
         throw new ConfigError(`setting "${where}" (from ${origin}) must be an object`);
@@ -147,7 +164,28 @@ function checkValue(where: string, value: unknown, reference: unknown, origin: s
   return value;
 }
 
+/** { "eu-west": { "eu-central": 1 } }: region → region → a non-negative distance. */
+function checkRegionDistances(where: string, value: unknown, origin: string): unknown {
+  const rule = `setting "${where}" (from ${origin}) must map regions to { region: distance ≥ 0 }`;
+  if (!isPlainObject(value)) throw new ConfigError(`${rule}, got ${JSON.stringify(value)}`);
+  for (const [from, row] of Object.entries(value)) {
+    if (!isPlainObject(row)) throw new ConfigError(`${rule}; "${from}" is ${JSON.stringify(row)}`);
+    for (const [to, distance] of Object.entries(row)) {
+      if (typeof distance !== 'number' || !Number.isFinite(distance) || distance < 0) {
+        throw new ConfigError(`${rule}; "${from}" → "${to}" is ${JSON.stringify(distance)}`);
+      }
+    }
+  }
+  return value;
+}
+
 function checkConsistency(config: DotmConfig): void {
+  const { packHeadroom } = config.controller;
+  if (!(packHeadroom > 0 && packHeadroom <= 1)) {
+    throw new ConfigError(
+      `controller.packHeadroom must be a share of capacity, 0 < x ≤ 1 (0.8 = 80 %), got ${packHeadroom}`,
+    );
+  }
   if (config.node.rtcMinPort > config.node.rtcMaxPort) {
     throw new ConfigError(
       `node.rtcMinPort (${config.node.rtcMinPort}) is above node.rtcMaxPort (${config.node.rtcMaxPort})`,

@@ -51,8 +51,26 @@ export const referenceConfig: DotmConfig = {
     tokenTtlSeconds: 600,
     /** A participant whose WebSocket dropped keeps its place (and streams) this long for a rejoin. */
     rejoinGraceMs: 15000,
-    /** OTM placement policy (see src/controller/placement/). */
+    /**
+     * OTM placement policy (one file each in src/controller/placement/). 'least-loaded' (default:
+     * the best media quality without knowing anything about the deployment), 'region-aware' (the
+     * publisher's region first, then the nearest), 'pack' (fill nodes first, so idle ones can be
+     * scaled down) or 'spread' (even OTM counts, so a lost node takes the fewest streams).
+     */
     placementPolicy: 'least-loaded',
+    /**
+     * For 'region-aware': how far regions are from each other (any unit, smaller is nearer), read
+     * both ways, e.g. { "eu-west": { "eu-central": 1, "us-east": 5 } }. When the publisher's region
+     * has no node with room, the nearest listed region takes the OTM; unlisted regions come last,
+     * all alike. Empty by default: regions are names only, nothing tells dotm where they are.
+     */
+    regionDistances: {},
+    /**
+     * For 'pack': the share of a node's capacity (0 < x ≤ 1) it is filled to before the next node
+     * is used. 0.8 leaves a fifth for the rooms already there to grow (more subscribers, more
+     * packets) without pushing the node to its limit.
+     */
+    packHeadroom: 0.8,
     /** STUN/TURN servers handed to clients (WHIP/WHEP `Link` headers and the SDK). None by default. */
     iceServers: [],
     /** Largest HTTP request body accepted (SDP offers are a few KiB). */

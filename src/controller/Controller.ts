@@ -17,6 +17,9 @@ import type { JoinAdmission } from './JoinAdmission.ts';
 import { NodeWatcher } from './NodeWatcher.ts';
 import { leastLoaded } from './placement/leastLoaded.ts';
 import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
+import { pack } from './placement/pack.ts';
+import { regionAware } from './placement/regionAware.ts';
+import { spread } from './placement/spread.ts';
 import { RoomHomes } from './RoomHomes.ts';
 import type { RoomObserver } from './RoomObserver.ts';
 import { RoomService } from './RoomService.ts';
@@ -25,8 +28,14 @@ import { SignallingServer } from './SignallingServer.ts';
 /** A node missing from the cluster state is asked once, this long, before it is declared lost. */
 const NODE_PROBE_TIMEOUT_MS = 500;
 
-const POLICIES: Record<DotmConfig['controller']['placementPolicy'], PlacementPolicy> = {
-  'least-loaded': leastLoaded,
+const POLICIES: Record<
+  DotmConfig['controller']['placementPolicy'],
+  (config: DotmConfig['controller']) => PlacementPolicy
+> = {
+  'least-loaded': () => leastLoaded,
+  'region-aware': (config) => regionAware({ distances: config.regionDistances }),
+  pack: (config) => pack({ headroom: config.packHeadroom }),
+  spread: () => spread,
 };
 
 export interface ControllerOptions {
@@ -92,7 +101,7 @@ export class Controller {
       onRoomChanged: (room) => this.homes.changed(room),
       clusterState: options.clusterState,
       commander: new HttpNodeCommander(new ClusterAuth(options.config.cluster.secret)),
-      placement: POLICIES[options.config.controller.placementPolicy],
+      placement: POLICIES[options.config.controller.placementPolicy](options.config.controller),
       tokens: new MediaTokens(options.tokenSecret, options.config.controller.tokenTtlSeconds),
       iceServers: options.config.controller.iceServers,
       rejoinGraceMs: options.config.controller.rejoinGraceMs,

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError } from '../../../src/config/ConfigError.ts';
+import { loadConfig } from '../../../src/config/loadConfig.ts';
+
+test('placement defaults: least-loaded, no region distances, pack to 80 %', () => {
+  const { controller } = loadConfig({ env: {} });
+  assert.equal(controller.placementPolicy, 'least-loaded');
+  assert.deepEqual(controller.regionDistances, {});
+  assert.equal(controller.packHeadroom, 0.8);
+});
+
+test('every policy can be chosen; anything else is refused with the list', () => {
+  for (const policy of ['least-loaded', 'region-aware', 'pack', 'spread'] as const) {
+    assert.equal(
+      loadConfig({ env: { DOTM_CONTROLLER_PLACEMENT_POLICY: policy } }).controller.placementPolicy,
+      policy,
+    );
+  }
+  assert.throws(
+    () => loadConfig({ env: { DOTM_CONTROLLER_PLACEMENT_POLICY: 'random' } }),
+    (error: Error) =>
+      error instanceof ConfigError && /least-loaded, region-aware, pack, spread/.test(error.message),
+  );
+});
+
+test('region distances are a free-form map, from flags or the environment (JSON)', () => {
+  const distances = { 'eu-west': { 'eu-central': 1, 'us-east': 5 } };
+  assert.deepEqual(
+    loadConfig({ env: {}, overrides: { controller: { regionDistances: distances } } }).controller
+      .regionDistances,
+    distances,
+  );
+  assert.deepEqual(
+    loadConfig({ env: { DOTM_CONTROLLER_REGION_DISTANCES: JSON.stringify(distances) } }).controller
+      .regionDistances,
+    distances,
+  );
+  for (const bad of [
+    '{"eu-west": 3}',
+    '{"eu-west": {"us-east": -1}}',
+    '{"eu-west": {"us-east": "far"}}',
+    '[]',
+    '{',
+  ]) {
+    assert.throws(() => loadConfig({ env: { DOTM_CONTROLLER_REGION_DISTANCES: bad } }), ConfigError, bad);
+  }
+});
+
+test('the pack headroom is a share of capacity, 0 < x ≤ 1', () => {
+  assert.equal(loadConfig({ env: { DOTM_CONTROLLER_PACK_HEADROOM: '0.6' } }).controller.packHeadroom, 0.6);
+  assert.equal(loadConfig({ env: { DOTM_CONTROLLER_PACK_HEADROOM: '1' } }).controller.packHeadroom, 1);
+  for (const bad of ['0', '1.5', 'x']) {
+    assert.throws(() => loadConfig({ env: { DOTM_CONTROLLER_PACK_HEADROOM: bad } }), ConfigError, bad);
+  }
+});
