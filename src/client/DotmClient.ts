@@ -97,6 +97,13 @@ export interface DotmClientEvents {
   /** Like streamStateChanged, for one of our own publications (`stream.state`). */
   localStreamStateChanged: [stream: LocalStream, state: MediaSessionState];
   roomClosed: [reason: string];
+  /**
+   * A moderator (`by`) asked us to mute: the SDK has already muted what was asked (microphone with
+   * `audio`, camera with `video`) and told the room; the user may unmute again.
+   */
+  muteRequested: [by: string, parts: { audio: boolean; video: boolean }];
+  /** A moderator (`by`) removed us: the client has left (an 'error' with code 'removed' follows). */
+  removed: [by: string];
   error: [error: DotmError];
 }
 
@@ -292,6 +299,34 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
     const message = await this.#request('chat', { text: trimmed });
     if (this.#rememberMessage(message)) this.emit('chat', message);
     return message;
+  }
+
+  // ── moderation (moderators only: the controller refuses viewers with 'forbidden') ──
+
+  /** True when we may mute, remove and end the meeting. */
+  get isModerator(): boolean {
+    return this.#self?.role === 'moderator';
+  }
+
+  /** Asks another participant to mute its microphone (default) and/or camera. */
+  async muteParticipant(
+    participantId: string,
+    parts: { audio?: boolean; video?: boolean } = { audio: true },
+  ): Promise<void> {
+    await this.#request('muteParticipant', {
+      participantId,
+      ...(parts.audio ? { audio: true as const } : {}),
+      ...(parts.video ? { video: true as const } : {}),
+    });
+  }
+
+  async removeParticipant(participantId: string): Promise<void> {
+    await this.#request('removeParticipant', { participantId });
+  }
+
+  /** Ends the meeting for everyone: we get 'roomClosed' like the others. */
+  async endMeeting(): Promise<void> {
+    await this.#request('endMeeting', {});
   }
 
   // ── publishing ────────────────────────────────────────────────────────────────────
@@ -574,6 +609,22 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
       }
       case 'chat':
         if (this.#rememberMessage(event.message)) this.emit('chat', event.message);
+        return;
+      case 'muteRequested': {
+        const parts = { audio: event.audio === true, video: event.video === true };
+        const muting: Promise<void>[] = [];
+        if (parts.audio && !this.#microphoneMuted) muting.push(this.setMicrophoneMuted(true));
+        if (parts.video && !this.#cameraMuted) muting.push(this.setCameraMuted(true));
+        void Promise.all(muting).catch((error: unknown) =>
+          this.#logger.debug('could not confirm a requested mute', { error }),
+        );
+        this.emit('muteRequested', event.by, parts);
+        return;
+      }
+      case 'removed':
+        this.emit('removed', event.by);
+        this.#emitError(new DotmError('removed', 'a moderator removed you from the meeting'));
+        void this.#teardown(true);
         return;
       case 'roomClosed':
         // Announced first, so listeners know why the 'disconnected' that follows happens.

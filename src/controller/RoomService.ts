@@ -5,15 +5,16 @@ import type { NodeReport } from '../cluster/NodeReport.ts';
 import type { NodeOtmList, OtmListing } from '../cluster/OtmListing.ts';
 import type { Logger } from '../log/Logger.ts';
 import { isValidRoomName, ROOM_NAME_ERROR_CODE, ROOM_NAME_RULE } from '../protocol/roomName.ts';
-import type {
-  ChatMessage,
-  JoinResult,
-  MediaGrant,
-  RejoinTicket,
-  Role,
-  RTCIceServerLike,
-  StreamKind,
-  StreamRemovedReason,
+import {
+  type ChatMessage,
+  ENDED_BY_MODERATOR,
+  type JoinResult,
+  type MediaGrant,
+  type RejoinTicket,
+  type Role,
+  type RTCIceServerLike,
+  type StreamKind,
+  type StreamRemovedReason,
 } from '../protocol/roomSignalling.ts';
 import type { MediaTokens } from '../security/MediaTokens.ts';
 import { ControllerError } from './ControllerError.ts';
@@ -317,6 +318,64 @@ export class RoomService {
     if (sink !== undefined && participant.sink !== sink) return;
     participant.sink = undefined;
     this.#startGrace(roomName, participant);
+  }
+
+  // ── moderation: what moderators may do to others (roomSignalling.ts, ModeratorRequests) ──
+
+  /** Marks the target's camera streams muted (as its own mediaState would) and asks its client to mute. */
+  muteParticipant(
+    roomName: string,
+    moderatorId: string,
+    targetId: string,
+    parts: { audio: boolean; video: boolean },
+  ): void {
+    if (!parts.audio && !parts.video)
+      throw new ControllerError('bad-request', 'say what to mute: audio, video or both');
+    const { room, target } = this.#moderate(roomName, moderatorId, targetId, 'mute');
+    for (const id of target.streamIds) {
+      const stream = room.streams.get(id);
+      if (stream?.kind !== 'camera') continue;
+      if (parts.audio) stream.audioMuted = true;
+      if (parts.video) stream.videoMuted = true;
+      if (stream.live) room.broadcast({ type: 'streamUpdated', stream: stream.info() });
+    }
+    target.sink?.send({ type: 'muteRequested', by: moderatorId, audio: parts.audio, video: parts.video });
+    this.#log.info('participant muted by a moderator', { room: roomName, moderatorId, targetId, ...parts });
+    this.#changed(room.name);
+  }
+
+  /** The target is told, then leaves as on `leave` (reason 'removed'): its OTMs close, its ticket is void. */
+  async removeParticipant(roomName: string, moderatorId: string, targetId: string): Promise<void> {
+    const { target } = this.#moderate(roomName, moderatorId, targetId, 'remove');
+    target.sink?.send({ type: 'removed', by: moderatorId });
+    this.#log.info('participant removed by a moderator', { room: roomName, moderatorId, targetId });
+    await this.leave(roomName, targetId, 'removed');
+  }
+
+  async endMeeting(roomName: string, moderatorId: string): Promise<void> {
+    const { participant } = this.#member(roomName, moderatorId);
+    if (participant.role !== 'moderator')
+      throw new ControllerError('forbidden', 'only a moderator can end the meeting');
+    await this.endRoom(roomName, ENDED_BY_MODERATOR);
+  }
+
+  #moderate(
+    roomName: string,
+    moderatorId: string,
+    targetId: string,
+    action: 'mute' | 'remove',
+  ): { room: Room; target: Participant } {
+    const { room, participant } = this.#member(roomName, moderatorId);
+    if (participant.role !== 'moderator')
+      throw new ControllerError('forbidden', `only a moderator can ${action} other participants`);
+    if (targetId === moderatorId)
+      throw new ControllerError(
+        'bad-request',
+        action === 'mute' ? 'mute yourself with mediaState' : 'leave the room with leave',
+      );
+    const target = room.participants.get(targetId);
+    if (!target) throw new ControllerError('not-found', `no participant ${targetId} in this room`);
+    return { room, target };
   }
 
   /** What nodes report about OTMs. */

@@ -273,6 +273,18 @@ class SignallingSession {
         this.#participantId = undefined;
         await this.#rooms.leave(room, participantId, 'left');
         return {};
+      case 'muteParticipant':
+        this.#rooms.muteParticipant(room, participantId, stringParam(request, 'participantId'), {
+          audio: request.audio === true,
+          video: request.video === true,
+        });
+        return {};
+      case 'removeParticipant':
+        await this.#rooms.removeParticipant(room, participantId, stringParam(request, 'participantId'));
+        return {};
+      case 'endMeeting':
+        await this.#rooms.endMeeting(room, participantId);
+        return {};
       default:
         throw new ControllerError(
           'bad-request',
@@ -300,6 +312,9 @@ const REQUEST_TYPES = {
   chat: true,
   leave: true,
   ping: true,
+  muteParticipant: true,
+  removeParticipant: true,
+  endMeeting: true,
 } satisfies Record<ClientRequest['type'], true>;
 
 function quoteType(type: string): string {

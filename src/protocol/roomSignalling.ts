@@ -80,7 +80,11 @@ export type ClientRequest =
   | { id: number; type: 'mediaState'; streamId: string; audioMuted: boolean; videoMuted: boolean }
   | { id: number; type: 'chat'; text: string }
   | { id: number; type: 'leave' }
-  | { id: number; type: 'ping' };
+  | { id: number; type: 'ping' }
+  // Moderators only (viewers get 'forbidden'); see ModeratorRequests below.
+  | { id: number; type: 'muteParticipant'; participantId: string; audio?: true; video?: true }
+  | { id: number; type: 'removeParticipant'; participantId: string }
+  | { id: number; type: 'endMeeting' };
 
 /** Handed out at join; presenting it again (after a reload or a dropped socket) resumes the same participant. */
 export interface RejoinTicket {
@@ -128,7 +132,27 @@ export interface ResponseMap {
   chat: ChatMessage;
   leave: Record<string, never>;
   ping: { now: number };
+  muteParticipant: Record<string, never>;
+  removeParticipant: Record<string, never>;
+  endMeeting: Record<string, never>;
 }
+
+/**
+ * What moderators may do to others; a viewer asking gets 'forbidden', a target not in the room
+ * 'not-found', a moderator naming itself 'bad-request'.
+ *
+ * - `muteParticipant`: at least one of `audio`/`video`. The controller marks the target's camera
+ *   streams muted at once (as if the target had sent `mediaState`: the room gets `streamUpdated`
+ *   for live ones) and sends the target `muteRequested`; its SDK mutes the microphone/camera and
+ *   confirms with `mediaState`. The target may unmute again with `mediaState`: this is a request,
+ *   not a lock.
+ * - `removeParticipant`: the target gets `removed`, then leaves as on `leave` with reason
+ *   'removed' (its streams end as 'publisher-left', their OTMs are closed) and its rejoin ticket
+ *   no longer resumes it.
+ * - `endMeeting`: everyone gets `roomClosed` with reason 'ended by a moderator', every OTM of the
+ *   room is closed and the room forgotten.
+ */
+export const ENDED_BY_MODERATOR = 'ended by a moderator';
 
 export interface ErrorBody {
   /**
@@ -157,7 +181,11 @@ export type ServerMessage =
    */
   | { type: 'streamMoved'; stream: StreamInfo }
   | { type: 'chat'; message: ChatMessage }
-  | { type: 'roomClosed'; reason: string };
+  | { type: 'roomClosed'; reason: string }
+  /** To the target of `muteParticipant` only: `by` is the moderator's participantId. */
+  | { type: 'muteRequested'; by: string; audio: boolean; video: boolean }
+  /** To the target of `removeParticipant` only, just before its `participantLeft` goes to the others. */
+  | { type: 'removed'; by: string };
 
 /**
  * Why a stream ended. Always sent by the controller (optional in the type only for older senders):

@@ -6,9 +6,9 @@ import {
   type RemoteStream,
 } from '../client/index.ts';
 import { ChatPanel } from './ChatPanel.ts';
-import { byId, type IconName, icon } from './dom.ts';
+import { byId, h, type IconName, icon } from './dom.ts';
 import { describeError } from './errorText.ts';
-import { ParticipantList, type ParticipantRow } from './ParticipantList.ts';
+import { type ModerationActions, ParticipantList, type ParticipantRow } from './ParticipantList.ts';
 import type { Toaster } from './Toaster.ts';
 import { type TileModel, VideoGrid } from './VideoGrid.ts';
 
@@ -50,6 +50,34 @@ export class MeetingView {
   readonly #leaveButton = byId<HTMLButtonElement>('leave');
   readonly #enableAudio = byId<HTMLButtonElement>('enable-audio');
   readonly #copyLink = byId<HTMLButtonElement>('copy-link');
+  /** Made here rather than in index.html: shown to moderators only. */
+  readonly #endButton = h(
+    'button',
+    {
+      id: 'end-meeting',
+      type: 'button',
+      class: 'control danger',
+      'data-testid': 'end-meeting',
+      hidden: true,
+    },
+    h('span', { class: 'control-icon', 'aria-hidden': 'true' }),
+    h('span', { class: 'control-label' }, 'End meeting'),
+  );
+  readonly #moderation: ModerationActions = {
+    mute: (participantId) => {
+      this.#client
+        .muteParticipant(participantId, { audio: true })
+        .catch((error: unknown) => this.#toastError(error));
+    },
+    remove: (participantId, name) => {
+      // No confirm(): browser tests auto-dismiss dialogs; the toast names who was removed instead.
+      this.#client.removeParticipant(participantId).then(
+        () => this.#options.toaster.show(`${name} was removed from the meeting.`, 'info', 4_000),
+        (error: unknown) => this.#toastError(error),
+      );
+    },
+  };
+  #removed = false;
   readonly #cleanups: (() => void)[] = [];
   #leaving = false;
   #closedReason: string | undefined;
@@ -127,9 +155,14 @@ export class MeetingView {
         // A join that fails disconnects too; its own answer (why it failed) is the one to show.
         if (state !== 'disconnected' || this.#leaving || !this.#joined) return;
         this.#finish(
-          this.#closedReason !== undefined
-            ? { title: 'The meeting has ended', detail: this.#closedReason }
-            : { title: 'You were disconnected', detail: 'The connection to the meeting could not be kept.' },
+          this.#removed
+            ? { title: 'You were removed from the meeting', detail: 'A moderator removed you.' }
+            : this.#closedReason !== undefined
+              ? { title: 'The meeting has ended', detail: this.#closedReason }
+              : {
+                  title: 'You were disconnected',
+                  detail: 'The connection to the meeting could not be kept.',
+                },
         );
       }),
       client.on('joined', () => this.#renderAll()),
@@ -174,6 +207,16 @@ export class MeetingView {
       client.on('roomClosed', (reason) => {
         this.#closedReason = reason;
       }),
+      client.on('removed', () => {
+        this.#removed = true;
+      }),
+      client.on('muteRequested', (_by, parts) => {
+        const what =
+          parts.audio && parts.video ? 'microphone and camera' : parts.audio ? 'microphone' : 'camera';
+        this.#options.toaster.show(`A moderator muted your ${what}. You can unmute again.`, 'info', 5_000);
+        this.#updateControls();
+        this.#renderParticipants();
+      }),
       client.on('error', (error) => this.#toastError(error)),
     );
   }
@@ -203,6 +246,15 @@ export class MeetingView {
     });
     listen(this.#screenButton, () => void this.#toggleScreen());
     listen(this.#leaveButton, () => void this.leave());
+    this.#leaveButton.after(this.#endButton);
+    this.#cleanups.push(() => this.#endButton.remove());
+    listen(this.#endButton, () => {
+      this.#endButton.disabled = true;
+      this.#client.endMeeting().catch((error: unknown) => {
+        this.#endButton.disabled = false;
+        this.#toastError(error);
+      });
+    });
     listen(this.#enableAudio, () => {
       this.#grid.unmuteAll();
       this.#enableAudio.hidden = true;
@@ -309,7 +361,8 @@ export class MeetingView {
       };
     });
     rows.sort((a, b) => Number(b.isSelf) - Number(a.isSelf));
-    this.#people.render(rows);
+    this.#people.render(rows, client.isModerator ? this.#moderation : undefined);
+    this.#endButton.hidden = !client.isModerator;
   }
 
   #updateControls(): void {
@@ -326,6 +379,7 @@ export class MeetingView {
     const sharing = client.screen !== undefined;
     setToggle(this.#screenButton, sharing, 'screen', sharing ? 'Stop sharing' : 'Share screen');
     setToggle(this.#leaveButton, true, 'leave', 'Leave');
+    setToggle(this.#endButton, true, 'leave', 'End meeting');
   }
 
   #showConnectionState(state: ConnectionState): void {

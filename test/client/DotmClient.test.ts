@@ -42,6 +42,8 @@ const EVENT_NAMES: (keyof DotmClientEvents)[] = [
   'localStreamUnpublished',
   'localStreamStateChanged',
   'roomClosed',
+  'muteRequested',
+  'removed',
   'error',
 ];
 
@@ -652,4 +654,100 @@ test("the room's reaction to leaving (our streams removed) is not reported as ne
   await client.leave();
   assert.deepEqual(named('error'), []);
   assert.deepEqual(named('localStreamUnpublished'), []);
+});
+
+// ── moderation (issue 5) ──────────────────────────────────────────────────────────────
+
+test('a moderator mutes, removes and ends through the controller', async (t) => {
+  const { client, controller } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  await client.join('standup', 'Bob');
+  assert.equal(client.isModerator, true);
+  await client.muteParticipant(alice.participantId);
+  await client.muteParticipant(alice.participantId, { video: true });
+  await client.removeParticipant(alice.participantId);
+  await client.endMeeting();
+  assert.deepEqual(
+    controller.requests
+      .filter((r) => ['muteParticipant', 'removeParticipant', 'endMeeting'].includes(r.type))
+      .map(({ id: _id, ...rest }) => rest),
+    [
+      { type: 'muteParticipant', participantId: alice.participantId, audio: true },
+      { type: 'muteParticipant', participantId: alice.participantId, video: true },
+      { type: 'removeParticipant', participantId: alice.participantId },
+      { type: 'endMeeting' },
+    ],
+  );
+});
+
+test("a viewer's moderation request rejects with the controller's forbidden", async (t) => {
+  const { client, controller } = setUp(t);
+  controller.handlers.join = (request) => {
+    return {
+      room: String(request.room),
+      self: { participantId: 'v1', name: 'Vic', role: 'viewer', joinedAt: 1 },
+      rejoin: { participantId: 'v1', secret: 's' },
+      participants: [],
+      streams: [],
+      chat: [],
+      resumed: false,
+    };
+  };
+  controller.handlers.endMeeting = () => {
+    throw new DotmError('forbidden', 'only a moderator can end the meeting');
+  };
+  await client.join('standup', 'Vic');
+  assert.equal(client.isModerator, false);
+  await assert.rejects(client.endMeeting(), (error: unknown) => {
+    assert.ok(error instanceof DotmError);
+    assert.equal(error.code, 'forbidden');
+    return true;
+  });
+});
+
+test('muteRequested mutes the microphone and camera as asked, tells the room, and the user may unmute', async (t) => {
+  const { client, controller, named } = setUp(t);
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  controller.send({ type: 'muteRequested', by: 'p-mod', audio: true, video: false });
+  await flush();
+  assert.deepEqual(named('muteRequested'), [['p-mod', { audio: true, video: false }]]);
+  assert.equal(client.microphoneMuted, true);
+  assert.equal(client.cameraMuted, false);
+  assert.equal(camera.audioTrack?.enabled, false);
+  assert.equal(camera.videoTrack?.enabled, true);
+  controller.send({ type: 'muteRequested', by: 'p-mod', audio: false, video: true });
+  await flush();
+  assert.equal(camera.videoTrack?.enabled, false);
+  await client.setMicrophoneMuted(false);
+  assert.equal(camera.audioTrack?.enabled, true);
+  assert.deepEqual(
+    controller.requestsOf('mediaState').map(({ audioMuted, videoMuted }) => [audioMuted, videoMuted]),
+    [
+      [true, false],
+      [true, true],
+      [false, true],
+    ],
+  );
+});
+
+test('removed is announced, then the client leaves for good and forgets its ticket', async (t) => {
+  const { client, controller, media, storage, named } = setUp(t);
+  await client.join('standup', 'Bob');
+  await client.publishCamera();
+  await flush();
+  controller.send({ type: 'removed', by: 'p-mod' });
+  await flush();
+  assert.deepEqual(named('removed'), [['p-mod']]);
+  assert.deepEqual(
+    named('error').map(([error]) => error.code),
+    ['removed'],
+  );
+  assert.equal(client.connectionState, 'disconnected');
+  assert.equal(media.requestsBy('DELETE').length, 1);
+  assert.equal(storage.getItem('dotm:rejoin:standup'), null);
+  assert.equal(controller.socket.closed, true);
+  t.mock.timers.tick(60_000);
+  await flush();
+  assert.equal(controller.sockets.length, 1, 'no reconnect');
 });

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { ControllerError } from '../../src/controller/ControllerError.ts';
+import { leastLoaded } from '../../src/controller/placement/leastLoaded.ts';
+import { RoomService } from '../../src/controller/RoomService.ts';
+import { quietLogger } from '../../src/log/Logger.ts';
 import { ROOM_NAME_ERROR_CODE } from '../../src/protocol/roomName.ts';
 import { RecordingSink } from './fakes/RecordingSink.ts';
 import { GRACE_MS, nodeReport, nodeUrl, RoomServiceRig, TOKEN_TTL_SECONDS } from './roomServiceRig.ts';
@@ -765,4 +768,166 @@ test('closing the service tells every room and closes every OTM', async (t) => {
   assert.equal(rig.commander.open.size, 0);
   assert.equal(rig.rooms.stats.rooms, 0);
   await advance(t, GRACE_MS); // no timer left to fire into a closed service
+});
+
+// ── moderation (issue 5): moderators mute, remove and end; viewers cannot ─────────────────
+
+test('a moderator mutes another participant: its camera streams are marked muted and it is asked to mute', async (t) => {
+  const rig = await setUp(t);
+  const mod = rig.join('r', 'Mod', 'moderator');
+  const alice = rig.join('r', 'Alice', 'viewer');
+  const camera = await rig.publishLive('r', alice);
+  const screen = await rig.rooms.publish('r', alice.participantId, 'screen', true, true);
+  await rig.connectPublisher(screen.streamId);
+  mod.sink.clear();
+  alice.sink.clear();
+  const before = JSON.stringify(rig.rooms.snapshotOf('r')?.streams);
+
+  rig.rooms.muteParticipant('r', mod.participantId, alice.participantId, { audio: true, video: false });
+
+  assert.deepEqual(alice.sink.of('muteRequested'), [
+    { type: 'muteRequested', by: mod.participantId, audio: true, video: false },
+  ]);
+  assert.deepEqual(mod.sink.of('muteRequested'), [], 'only the target is asked');
+  const updates = mod.sink.of('streamUpdated').map((m) => m.stream);
+  assert.deepEqual(
+    updates.map((s) => [s.streamId, s.audioMuted, s.videoMuted]),
+    [[camera.streamId, true, false]],
+    'the camera stream only; the screen share stays as it is',
+  );
+  assert.notEqual(
+    JSON.stringify(rig.rooms.snapshotOf('r')?.streams),
+    before,
+    'the snapshot carries the flags',
+  );
+  // The target may unmute itself again: a request, not a lock.
+  rig.rooms.setMediaState('r', alice.participantId, camera.streamId, false, false);
+  assert.equal(mod.sink.of('streamUpdated').at(-1)?.stream.audioMuted, false);
+  assert.throws(
+    () =>
+      rig.rooms.muteParticipant('r', mod.participantId, alice.participantId, { audio: false, video: false }),
+    rejectsWith('bad-request'),
+  );
+  assert.throws(
+    () => rig.rooms.muteParticipant('r', mod.participantId, 'nobody', { audio: true, video: false }),
+    rejectsWith('not-found'),
+  );
+  assert.throws(
+    () => rig.rooms.muteParticipant('r', mod.participantId, mod.participantId, { audio: true, video: false }),
+    rejectsWith('bad-request'),
+  );
+});
+
+test('moderation changes trigger onRoomChanged like every other change', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: START });
+  const rig = await RoomServiceRig.create();
+  t.after(() => rig.close());
+  const changed: string[] = [];
+  // The rig's service has no hook: a service of its own on the rig's cluster, nodes and tokens.
+  const rooms = new RoomService({
+    clusterState: rig.clusterState,
+    commander: rig.commander,
+    placement: leastLoaded,
+    tokens: rig.tokens,
+    iceServers: [],
+    rejoinGraceMs: GRACE_MS,
+    log: quietLogger(),
+    onRoomChanged: (room) => changed.push(room),
+  });
+  t.after(() => rooms.close());
+  const mod = rooms.join('r', 'Mod', new RecordingSink(), { role: 'moderator' });
+  const bob = rooms.join('r', 'Bob', new RecordingSink(), { role: 'viewer' });
+  const carol = rooms.join('r', 'Carol', new RecordingSink(), { role: 'viewer' });
+  changed.length = 0;
+  rooms.muteParticipant('r', mod.self.participantId, bob.self.participantId, { audio: true, video: true });
+  assert.ok(changed.length > 0, 'mute');
+  changed.length = 0;
+  await rooms.removeParticipant('r', mod.self.participantId, carol.self.participantId);
+  assert.ok(changed.length > 0, 'remove');
+  changed.length = 0;
+  await rooms.endMeeting('r', mod.self.participantId);
+  assert.ok(changed.length > 0, 'end');
+});
+
+test('a moderator removes a participant: it is told, its OTMs close, the room hears "removed", its ticket is void', async (t) => {
+  const rig = await setUp(t);
+  const mod = rig.join('r', 'Mod', 'moderator');
+  const alice = rig.join('r', 'Alice', 'viewer');
+  const bob = rig.join('r', 'Bob', 'viewer');
+  const grant = await rig.publishLive('r', alice);
+
+  await rig.rooms.removeParticipant('r', mod.participantId, alice.participantId);
+
+  assert.deepEqual(alice.sink.of('removed'), [{ type: 'removed', by: mod.participantId }]);
+  assert.deepEqual(alice.sink.of('participantLeft'), [], 'told once, then no longer in the room');
+  assert.ok(!rig.commander.open.has(grant.streamId), 'its OTM is closed');
+  for (const other of [mod, bob]) {
+    assert.deepEqual(other.sink.of('streamRemoved'), [
+      { type: 'streamRemoved', streamId: grant.streamId, reason: 'publisher-left' },
+    ]);
+    assert.deepEqual(other.sink.of('participantLeft'), [
+      { type: 'participantLeft', participantId: alice.participantId, reason: 'removed' },
+    ]);
+  }
+  assert.equal(rig.rooms.canResume('r', alice.result.rejoin), false);
+  const again = rig.rooms.join('r', 'Alice', new RecordingSink(), { rejoin: alice.result.rejoin });
+  assert.equal(again.resumed, false);
+  assert.notEqual(again.self.participantId, alice.participantId);
+  await assert.rejects(
+    rig.rooms.removeParticipant('r', mod.participantId, alice.participantId),
+    rejectsWith('not-found'),
+  );
+});
+
+test('a moderator ends the meeting: everyone hears why, every OTM of the room closes', async (t) => {
+  const rig = await setUp(t);
+  const mod = rig.join('r', 'Mod', 'moderator');
+  const alice = rig.join('r', 'Alice', 'viewer');
+  const other = rig.join('elsewhere', 'Zed', 'moderator');
+  const grants = [await rig.publishLive('r', mod), await rig.publishLive('r', alice)];
+  const kept = await rig.publishLive('elsewhere', other);
+
+  await rig.rooms.endMeeting('r', mod.participantId);
+
+  for (const member of [mod, alice]) {
+    assert.deepEqual(member.sink.of('roomClosed'), [{ type: 'roomClosed', reason: 'ended by a moderator' }]);
+  }
+  for (const grant of grants) assert.ok(!rig.commander.open.has(grant.streamId));
+  assert.ok(rig.commander.open.has(kept.streamId), 'other rooms carry on');
+  assert.equal(rig.rooms.rooms.has('r'), false);
+  assert.deepEqual(other.sink.of('roomClosed'), []);
+});
+
+test('viewers may not mute, remove or end: forbidden with a clear message, nothing changes', async (t) => {
+  const rig = await setUp(t);
+  const mod = rig.join('r', 'Mod', 'moderator');
+  const viewer = rig.join('r', 'Vic', 'viewer');
+  const grant = await rig.publishLive('r', mod);
+  mod.sink.clear();
+
+  assert.throws(
+    () =>
+      rig.rooms.muteParticipant('r', viewer.participantId, mod.participantId, { audio: true, video: false }),
+    rejectsWith('forbidden', /only a moderator can mute/),
+  );
+  await assert.rejects(
+    rig.rooms.removeParticipant('r', viewer.participantId, mod.participantId),
+    rejectsWith('forbidden', /only a moderator can remove/),
+  );
+  await assert.rejects(
+    rig.rooms.endMeeting('r', viewer.participantId),
+    rejectsWith('forbidden', /only a moderator can end the meeting/),
+  );
+  assert.deepEqual(mod.sink.messages, []);
+  assert.ok(rig.commander.open.has(grant.streamId));
+  assert.equal(rig.rooms.rooms.get('r')?.participants.size, 2);
+  assert.equal(rig.rooms.rooms.get('r')?.streams.get(grant.streamId)?.audioMuted, false);
+});
+
+test('everyone in an open room is a moderator', async (t) => {
+  const rig = await setUp(t);
+  const a = rig.join('r', 'A');
+  const b = rig.join('r', 'B');
+  rig.rooms.muteParticipant('r', b.participantId, a.participantId, { audio: true, video: false });
+  assert.equal(a.sink.of('muteRequested').length, 1);
 });

@@ -6,7 +6,7 @@ import type { NodeCapacity, NodeLoad, NodeReport } from '../../src/cluster/NodeR
 import { leastLoaded } from '../../src/controller/placement/leastLoaded.ts';
 import { RoomService } from '../../src/controller/RoomService.ts';
 import { quietLogger } from '../../src/log/Logger.ts';
-import type { JoinResult, MediaGrant } from '../../src/protocol/roomSignalling.ts';
+import type { JoinResult, MediaGrant, Role } from '../../src/protocol/roomSignalling.ts';
 import { MediaTokens } from '../../src/security/MediaTokens.ts';
 import { FakeNodeCommander } from './fakes/FakeNodeCommander.ts';
 import { RecordingSink } from './fakes/RecordingSink.ts';
@@ -107,9 +107,9 @@ export class RoomServiceRig {
     while (this.#handling.size > 0) await Promise.all(this.#handling);
   }
 
-  join(room: string, name: string): Member {
+  join(room: string, name: string, role?: Role): Member {
     const sink = new RecordingSink();
-    const result = this.rooms.join(room, name, sink);
+    const result = this.rooms.join(room, name, sink, { role });
     return { participantId: result.self.participantId, result, sink };
   }
 

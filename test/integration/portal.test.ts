@@ -88,6 +88,55 @@ describe('BigBlueButton API on the embedded system: a portal creates a meeting a
     late.close();
   });
 
+  it('roles matter: a viewer cannot mute, remove or end; the moderator can', async () => {
+    await bbbCall(cluster.controller.url, secret, 'create', { meetingID: 'seminar-2', name: 'Seminar 2' });
+    const link = async (fullName: string, role: string) =>
+      (await bbbCall(cluster.controller.url, secret, 'join', { meetingID: 'seminar-2', fullName, role }))
+        .location!;
+    const teacher = await SignallingMember.followJoinLink(
+      cluster.controller.url,
+      await link('Teacher', 'MODERATOR'),
+    );
+    const student = await SignallingMember.followJoinLink(
+      cluster.controller.url,
+      await link('Student', 'VIEWER'),
+    );
+    const other = await SignallingMember.followJoinLink(
+      cluster.controller.url,
+      await link('Other', 'VIEWER'),
+    );
+    const studentId = student.participantId!;
+    const otherId = other.participantId!;
+
+    for (const request of [
+      { type: 'muteParticipant', participantId: otherId, audio: true },
+      { type: 'removeParticipant', participantId: otherId },
+      { type: 'endMeeting' },
+    ]) {
+      const refused = await student.request(request);
+      assert.equal(refused.error?.code, 'forbidden', `${request.type}: ${JSON.stringify(refused)}`);
+    }
+
+    const muted = await teacher.request({ type: 'muteParticipant', participantId: studentId, audio: true });
+    assert.equal(muted.ok, true, JSON.stringify(muted));
+    await waitFor(
+      'muteRequested at the student',
+      () => student.events.some((e) => e.type === 'muteRequested') || undefined,
+    );
+
+    const removed = await teacher.request({ type: 'removeParticipant', participantId: otherId });
+    assert.equal(removed.ok, true, JSON.stringify(removed));
+    await waitFor('removed at the other', () => other.events.some((e) => e.type === 'removed') || undefined);
+
+    const ended = await teacher.request({ type: 'endMeeting' });
+    assert.equal(ended.ok, true, JSON.stringify(ended));
+    await waitFor(
+      'roomClosed at the student',
+      () => student.events.some((e) => e.type === 'roomClosed') || undefined,
+    );
+    for (const member of [teacher, student, other]) member.close();
+  });
+
   it('a room no portal created stays open to anyone, as before', async () => {
     const guest = await SignallingMember.connect(cluster.controller.url);
     const joined = await guest.request({ type: 'join', room: 'open-room', name: 'Guest' });

@@ -33,6 +33,8 @@ export interface SignallingAnswer {
 /** A participant's signalling socket as the meeting page opens it, for portal flows in tests. */
 export class SignallingMember {
   readonly events: ServerMessage[] = [];
+  /** Set once joined through followJoinLink. */
+  participantId: string | undefined;
   readonly #socket: WebSocket;
   #nextId = 1;
   readonly #pending = new Map<number, (answer: SignallingAnswer) => void>();
@@ -63,6 +65,7 @@ export class SignallingMember {
       joinToken: link.searchParams.get('join'),
     });
     if (!joined.ok) throw new Error(`join with the link failed: ${JSON.stringify(joined)}`);
+    member.participantId = (joined.data as { self: { participantId: string } }).self.participantId;
     return member;
   }
 

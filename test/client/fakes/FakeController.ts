@@ -135,6 +135,9 @@ export class FakeController {
         };
       case 'mediaState':
       case 'leave':
+      case 'muteParticipant':
+      case 'removeParticipant':
+      case 'endMeeting':
         return () => ({});
       case 'ping':
         return () => ({ now: Date.now() });
