@@ -4,6 +4,7 @@ import type { RoomObserver } from '../controller/RoomObserver.ts';
 import type { Participant } from '../controller/rooms/Participant.ts';
 import type { Database } from '../db/Database.ts';
 import { MeetingRepository } from '../db/MeetingRepository.ts';
+import { TenantRepository } from '../db/TenantRepository.ts';
 import type { Logger } from '../log/Logger.ts';
 import { BbbApi } from './BbbApi.ts';
 import type { JoinTokens } from './JoinTokens.ts';
@@ -13,6 +14,7 @@ import type { MeetingRuntime } from './MeetingRuntime.ts';
 import { PortalAdmission } from './PortalAdmission.ts';
 import { TenantAdmin } from './TenantAdmin.ts';
 import { TenantAdminApi } from './TenantAdminApi.ts';
+import { ThemeApi } from './ThemeApi.ts';
 import { type WebhookDeliveryOptions, WebhookDispatcher } from './WebhookDispatcher.ts';
 
 /** What the portal needs of the controller's rooms. */
@@ -43,9 +45,9 @@ export interface PortalOptions {
 
 /**
  * The BigBlueButton front door as a controller extension: the API mounted on the controller's HTTP
- * server (and the tenant admin API beside it), admission by join token, meeting history kept from
- * room events, webhooks told of it, and a sweep that ends meetings that emptied, were never joined,
- * or ran out of time.
+ * server (and beside it the tenant admin API and the public theme endpoint), admission by join
+ * token, meeting history kept from room events, webhooks told of it, and a sweep that ends meetings
+ * that emptied, were never joined, or ran out of time.
  */
 export class Portal implements ControllerExtension {
   readonly admission: PortalAdmission;
@@ -76,12 +78,15 @@ export class Portal implements ControllerExtension {
       log: options.log,
       webhooks: this.webhooks,
     });
-    const mounts = [api.handler];
+    // Public and read-only: the meeting page asks it for its tenant's look.
+    const themes = new ThemeApi({ tenants: new TenantRepository(options.db), log: options.log });
+    const mounts = [api.handler, themes.handler];
     const { isAuthorized } = options;
     if (isAuthorized) {
       const admin = new TenantAdmin(options.db, {
         onChange: () => {
           api.invalidateTenants();
+          themes.invalidate();
           this.webhooks.tenantsChanged();
         },
       });

@@ -8,6 +8,7 @@ import { byId } from './dom.ts';
 import { type LeftInfo, MeetingView } from './MeetingView.ts';
 import { preferences } from './preferences.ts';
 import { Toaster } from './Toaster.ts';
+import { applyTheme, claimsOf, loadTheme, retitle, tenantInToken } from './theme.ts';
 
 declare global {
   interface Window {
@@ -46,6 +47,7 @@ function showLanding(room: string | undefined): void {
   leftScreen.hidden = true;
   landing.hidden = false;
   document.title = 'dotm meeting';
+  retitle();
   roomInput.value = room ?? preferences.lastRoom ?? '';
   nameInput.value = preferences.name ?? '';
   (roomInput.value ? nameInput : roomInput).focus();
@@ -58,6 +60,7 @@ function showLeft(room: string, name: string, info: LeftInfo): void {
   byId('left-title').textContent = info.title;
   byId('left-detail').textContent = info.detail;
   document.title = 'dotm meeting';
+  retitle();
   byId('rejoin').focus();
 }
 
@@ -77,16 +80,24 @@ function takeInvitation(): { token: string; name: string } | undefined {
 }
 
 function nameInToken(token: string): string | undefined {
+  const name = claimsOf(token)?.name;
+  return typeof name === 'string' && name.trim() ? name : undefined;
+}
+
+const TENANT_KEY = 'dotm.tenant';
+
+/**
+ * Whose theme the page wears: the join token's tenant, remembered for this tab so a reload (the token
+ * is gone from the URL by then) keeps it; without either, the server goes by the hostname.
+ */
+function tenantOfThisPage(): string | undefined {
+  const token = new URLSearchParams(location.search).get('join');
+  const fromToken = token ? tenantInToken(token) : undefined;
   try {
-    const payload = token.split('.')[1] ?? '';
-    const bytes = Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), (c) =>
-      c.charCodeAt(0),
-    );
-    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    const name = (claims as { name?: unknown }).name;
-    return typeof name === 'string' && name.trim() ? name : undefined;
+    if (fromToken) sessionStorage.setItem(TENANT_KEY, fromToken);
+    return fromToken ?? sessionStorage.getItem(TENANT_KEY) ?? undefined;
   } catch {
-    return undefined;
+    return fromToken; // storage may be off; the theme is a nicety
   }
 }
 
@@ -109,6 +120,7 @@ function enterMeeting(room: string, name: string, joinToken?: string): void {
   });
   current = { view, room };
   void view.start();
+  retitle();
 }
 
 /** Shows whatever the URL asks for: the meeting when the name is known, otherwise the form. */
@@ -171,4 +183,7 @@ window.addEventListener('popstate', () => {
   if (!meeting) route();
 });
 
+void loadTheme(tenantOfThisPage()).then((theme) => {
+  if (theme) applyTheme(theme);
+});
 route();

@@ -292,7 +292,8 @@ describe('the Portal as the controller runs it', () => {
   test('without isAuthorized the admin API is not mounted', async () => {
     const h = await PortalHarness.start({ isAuthorized: undefined });
     try {
-      assert.equal(h.portal.mounts?.length, 1);
+      // The BigBlueButton API and the public theme endpoint; no admin API.
+      assert.equal(h.portal.mounts?.length, 2);
       const answer = await h.admin('GET', '/api/v1/tenants');
       assert.equal(answer.status, 404);
       assert.equal((answer.body.error as { message: string }).message, 'controller 404');
