@@ -76,6 +76,7 @@ Options:
   --port <n>           HTTP port for the meeting page, API and signalling (default 8080)
   --listen-host <ip>   address the HTTP server binds to (default 0.0.0.0)
   --public-url <url>   how clients reach this controller (default http://localhost:<port>)
+  --internal-url <url> how the other controllers reach this one (default http://<listen host>:<port>)
   --log-level <l>      debug | info | warn | error (default info)
   --log-format <f>     pretty | json (default pretty)
   -h, --help           this help`,
@@ -106,7 +107,7 @@ Options:
 const COMMON_FLAGS = ['log-level', 'log-format'];
 const ALLOWED_FLAGS: Record<string, string[]> = {
   start: [...COMMON_FLAGS, 'port', 'nodes', 'workers', 'announced-ip', 'rtc-listen-ip'],
-  controller: [...COMMON_FLAGS, 'port', 'redis-url', 'listen-host', 'public-url'],
+  controller: [...COMMON_FLAGS, 'port', 'redis-url', 'listen-host', 'public-url', 'internal-url'],
   secret: ['port', 'public-url'],
   node: [
     ...COMMON_FLAGS,
@@ -246,6 +247,7 @@ function parseCommandArgs(args: string[]) {
       region: { type: 'string' },
       'listen-host': { type: 'string' },
       'public-url': { type: 'string' },
+      'internal-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -276,6 +278,7 @@ function overridesFrom(
   set(role, 'port', number('port', values.port));
   set(role, 'listenHost', values['listen-host']);
   set(role, 'publicUrl', values['public-url']);
+  set('controller', 'internalUrl', values['internal-url']);
   set('cluster', 'redisUrl', values['redis-url']);
   set('node', 'id', values['node-id']);
   set('node', 'region', values.region);

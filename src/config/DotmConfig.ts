@@ -50,6 +50,7 @@ export interface ControllerConfig {
   port: number;
   publicUrl: string;
   apiKeys: string[];
+  internalUrl: string;
   tokenSecret: string;
   tokenTtlSeconds: number;
   rejoinGraceMs: number;

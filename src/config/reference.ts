@@ -41,6 +41,12 @@ export const referenceConfig: DotmConfig = {
     /** How clients reach this controller; empty means http://localhost:<port>. */
     publicUrl: '',
     /**
+     * Cluster mode: how the other controllers reach this one (rooms whose home is here are relayed
+     * to it). Empty means http://<listenHost>:<port>, or this machine's hostname when listening on
+     * every address — set it when that name does not resolve between controllers.
+     */
+    internalUrl: '',
+    /**
      * Keys for the token-minting (`/api/v1/publish|subscribe`) and admin API. Empty means one is
      * generated at start and printed, so the embedded default is usable at once.
      */

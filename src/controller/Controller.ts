@@ -192,7 +192,9 @@ export class Controller {
     });
     this.#url = config.controller.publicUrl || `http://localhost:${this.#http.port}`;
     this.#internalUrl =
-      this.#options.internalUrl || internalUrlOf(config.controller.listenHost, this.#http.port);
+      this.#options.internalUrl ||
+      config.controller.internalUrl ||
+      internalUrlOf(config.controller.listenHost, this.#http.port);
     this.homes.setInternalUrl(this.#internalUrl);
     await this.homes.start();
     this.#nodeWatch = setInterval(

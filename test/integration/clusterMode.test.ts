@@ -48,6 +48,8 @@ describe('cluster mode: dotm controller + dotm node processes over a real Redis'
       DOTM_DATABASE_ENGINE: 'postgres',
       DOTM_DATABASE_POSTGRES_URL: await postgres.createDatabase('dotm'),
       DOTM_STATS_SAMPLE_INTERVAL_MS: '1000',
+      // Only one controller here, so nothing is relayed to this address: it is only announced.
+      DOTM_CONTROLLER_INTERNAL_URL: 'http://controller-1.internal.test:8080',
     });
   });
 
@@ -136,5 +138,13 @@ describe('cluster mode: dotm controller + dotm node processes over a real Redis'
       15_000,
     );
     assert.ok(live.nodes!.length >= 2);
+  });
+
+  it('takes the internal URL other controllers reach it by from the configuration', async () => {
+    await waitFor(
+      'the controller ready',
+      () => controller.process.output.includes('controller ready') || undefined,
+    );
+    assert.match(controller.process.output, /"internalUrl":"http:\/\/controller-1\.internal\.test:8080"/);
   });
 });
