@@ -34,6 +34,8 @@ class SignallingSession {
   readonly #log: Logger;
   #room: string | undefined;
   #participantId: string | undefined;
+  /** Room events held back until the join is answered (see send). */
+  #heldEvents: ServerMessage[] | undefined;
   #alive = true;
   readonly #joinTimer: NodeJS.Timeout;
   /** Set once the room's home turned out to be another controller. */
@@ -77,7 +79,19 @@ class SignallingSession {
   }
 
   send(message: ServerMessage): void {
+    // Room events that happen while the join's answer is on its way (it waits for the room's
+    // snapshot) come after that answer: they are changes to the state the answer describes.
+    if (this.#heldEvents && message.type !== 'response') {
+      this.#heldEvents.push(message);
+      return;
+    }
     if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+  }
+
+  #releaseHeldEvents(): void {
+    const held = this.#heldEvents;
+    this.#heldEvents = undefined;
+    for (const message of held ?? []) this.send(message);
   }
 
   close(code: number, reason: string): void {
@@ -195,8 +209,12 @@ class SignallingSession {
         return data;
       })
       .then(
-        (data) => this.send({ type: 'response', id: request.id, ok: true, data }),
+        (data) => {
+          this.send({ type: 'response', id: request.id, ok: true, data });
+          if (request.type === 'join') this.#releaseHeldEvents();
+        },
         (error: unknown) => {
+          if (request.type === 'join') this.#releaseHeldEvents();
           if (!(error instanceof ControllerError))
             this.#log.error('signalling request failed', { error, type: request.type });
           const body =
@@ -222,6 +240,7 @@ class SignallingSession {
         : await this.#admission.admit({ room, name, joinToken });
       // The socket may have joined through a concurrent request while admission was checked.
       if (this.#participantId) throw new ControllerError('conflict', 'this socket already joined a room');
+      this.#heldEvents = [];
       const result = this.#rooms.join(room, admitted.name, this, {
         rejoin,
         role: admitted.role,
