@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/db/Database.ts';
 import { type Tenant, TenantRepository } from '../../src/db/TenantRepository.ts';
@@ -9,17 +9,16 @@ import { ensureDefaultTenant } from '../../src/portal/defaultTenant.ts';
 import { JoinTokens } from '../../src/portal/JoinTokens.ts';
 import { Portal } from '../../src/portal/Portal.ts';
 import { ThemeApi, themeView } from '../../src/portal/ThemeApi.ts';
-import { openPortalDatabase } from './portalRig.ts';
+import {
+  type HttpResult,
+  type LoopbackRequestOptions,
+  loopbackRequest,
+  openPortalDatabase,
+} from './portalRig.ts';
 
 const SECRET_A = 'secret-of-tenant-a-0123456789';
 const SECRET_B = 'secret-of-tenant-b-9876543210';
 const ADMIN_KEY = 'admin-key-for-theme-tests';
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 /** The Portal as the controller mounts it, on a real HTTP server over a real (SQLite) database. */
 class ThemeHarness {
@@ -59,36 +58,8 @@ class ThemeHarness {
     return harness;
   }
 
-  request(
-    method: string,
-    path: string,
-    options: { host?: string; body?: string; headers?: Record<string, string> } = {},
-  ): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: this.#port,
-          method,
-          path,
-          headers: { host: options.host ?? `127.0.0.1:${this.#port}`, ...options.headers },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(options.body);
-    });
+  request(method: string, path: string, options: LoopbackRequestOptions = {}): Promise<HttpResult> {
+    return loopbackRequest(this.#port, method, path, options);
   }
 
   async theme(query = '', host?: string): Promise<Record<string, unknown>> {

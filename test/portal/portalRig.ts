@@ -21,6 +21,47 @@ export const SECRET_B = 'secret-of-tenant-b-9876543210';
 export const SECRET_H = 'secret-of-the-hostname-tenant';
 export const PUBLIC_URL = 'http://meet.example:8080';
 
+export interface LoopbackRequestOptions {
+  /** The Host header (tenants are chosen by it); default the server's own address. */
+  host?: string;
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+/** One request to a test server on 127.0.0.1, with the Host header under the test's control. */
+export function loopbackRequest(
+  port: number,
+  method: string,
+  path: string,
+  options: LoopbackRequestOptions = {},
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { host: options.host ?? `127.0.0.1:${port}`, ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
 export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -162,35 +203,7 @@ export class PortalRig {
     return parseXml(result.body);
   }
 
-  request(
-    method: string,
-    path: string,
-    options: { host?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
-  ): Promise<HttpResult> {
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: this.#port,
-          method,
-          path,
-          headers: { host: options.host ?? `127.0.0.1:${this.#port}`, ...options.headers },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(options.body);
-    });
+  request(method: string, path: string, options: LoopbackRequestOptions = {}): Promise<HttpResult> {
+    return loopbackRequest(this.#port, method, path, options);
   }
 }
