@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { TenantRepository } from '../../src/db/TenantRepository.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
+import { joinLink, openJoinLink } from '../support/joinLinkPage.ts';
 import { bbbCall } from '../support/portalClient.ts';
 import { startTestCluster, stopTestCluster } from '../support/startTestCluster.ts';
 
@@ -31,18 +32,8 @@ describe('moderator controls in Chromium', {
   });
 
   async function enter(fullName: string, role: 'MODERATOR' | 'VIEWER'): Promise<Page> {
-    const join = await bbbCall(cluster.controller.url, secret, 'join', {
-      meetingID: 'class',
-      fullName,
-      role,
-    });
-    assert.equal(join.status, 302, join.xml);
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(join.location!);
-    await page
-      .locator('[data-testid="connection-state"][data-state="connected"]')
-      .waitFor({ state: 'attached', timeout: 20_000 });
-    return page;
+    const link = await joinLink(cluster.controller.url, secret, { meetingID: 'class', fullName, role });
+    return (await openJoinLink(browser, link)).page;
   }
 
   it('only the moderator can remove people and end the meeting', async () => {

@@ -10,6 +10,7 @@ import { TenantRepository } from '../../src/db/TenantRepository.ts';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
+import { joinLink, openJoinLink } from '../support/joinLinkPage.ts';
 import { bbbCall, xmlTag } from '../support/portalClient.ts';
 import { api, startTestCluster, stopTestCluster, waitFor } from '../support/startTestCluster.ts';
 
@@ -41,24 +42,14 @@ describe('a portal join link in Chromium', {
       'sha256',
     );
     assert.equal(xmlTag(created.xml, 'returncode'), 'SUCCESS', created.xml);
-    const join = await bbbCall(
-      base,
-      secret,
-      'join',
-      { meetingID: 'seminar', fullName: 'Ada Lovelace', role: 'VIEWER' },
-      'sha256',
-    );
-    assert.equal(join.status, 302);
-    const link = join.location!;
+    const link = await joinLink(base, secret, {
+      meetingID: 'seminar',
+      fullName: 'Ada Lovelace',
+      role: 'VIEWER',
+    });
     const room = decodeURIComponent(new URL(link).pathname.slice('/r/'.length));
 
-    const page = await (await browser.newContext()).newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(link);
-    await page
-      .locator('[data-testid="connection-state"][data-state="connected"]')
-      .waitFor({ state: 'attached', timeout: 20_000 });
+    const { page, errors } = await openJoinLink(browser, link);
     assert.equal(new URL(page.url()).searchParams.get('join'), null, 'the invitation left the address bar');
     await page
       .getByTestId('participant-item')

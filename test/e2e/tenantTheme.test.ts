@@ -10,6 +10,7 @@ import type { Browser } from 'playwright-core';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
+import { joinLink, openJoinLink } from '../support/joinLinkPage.ts';
 import { bbbCall, xmlTag } from '../support/portalClient.ts';
 import { api, startTestCluster, stopTestCluster, waitFor } from '../support/startTestCluster.ts';
 
@@ -55,24 +56,14 @@ describe("a tenant's theme on the meeting page in Chromium", {
       'sha256',
     );
     assert.equal(xmlTag(meeting.xml, 'returncode'), 'SUCCESS', meeting.xml);
-    const join = await bbbCall(
-      base,
-      TENANT_SECRET,
-      'join',
-      { meetingID: 'themed', fullName: 'Grace Hopper', role: 'MODERATOR' },
-      'sha256',
-    );
-    assert.equal(join.status, 302);
-    const link = join.location!;
+    const link = await joinLink(base, TENANT_SECRET, {
+      meetingID: 'themed',
+      fullName: 'Grace Hopper',
+      role: 'MODERATOR',
+    });
     const room = decodeURIComponent(new URL(link).pathname.slice('/r/'.length));
 
-    const page = await (await browser.newContext()).newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(link);
-    await page
-      .locator('[data-testid="connection-state"][data-state="connected"]')
-      .waitFor({ state: 'attached', timeout: 20_000 });
+    const { page, errors } = await openJoinLink(browser, link);
 
     const logo = page.getByTestId('tenant-logo');
     await logo.waitFor({ state: 'attached' });
