@@ -4,12 +4,13 @@
  * contexts (each its own storage, so its own participant), driven as a user would.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { NodeReport } from '../../src/cluster/NodeReport.ts';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
+import { dependentSteps } from '../support/dependentSteps.ts';
 import { api, startTestCluster, stopTestCluster, waitFor } from '../support/startTestCluster.ts';
 
 const ROOM = 'e2e-meeting';
@@ -39,22 +40,7 @@ describe('meeting page in Chromium: three participants on two media nodes', () =
   let cluster: EmbeddedCluster;
   let browser: Browser | undefined;
   const people: Participant[] = [];
-  /** Set by the first failing step: the later ones depend on it and would only time out. */
-  let brokenAt: string | undefined;
-
-  const step = (name: string, body: (t: TestContext) => Promise<void>) =>
-    it(name, { skip, timeout: 2 * STEP_TIMEOUT_MS }, async (t: TestContext) => {
-      if (brokenAt) {
-        t.skip(`an earlier step failed: ${brokenAt}`);
-        return;
-      }
-      try {
-        await body(t);
-      } catch (error) {
-        brokenAt = name;
-        throw error;
-      }
-    });
+  const step = dependentSteps({ skip, timeoutMs: 2 * STEP_TIMEOUT_MS });
 
   /** Every page's banner, URL and console errors: what a failure message needs to be understood. */
   async function diagnostics(): Promise<string> {

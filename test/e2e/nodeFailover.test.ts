@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { NodeReport } from '../../src/cluster/NodeReport.ts';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
@@ -24,6 +24,7 @@ import {
   spawnController,
   spawnNode,
 } from '../support/clusterProcesses.ts';
+import { dependentSteps } from '../support/dependentSteps.ts';
 import { RedisServer } from '../support/redisServer.ts';
 import { openUdpSockets, processAlive, waitFor } from '../support/startTestCluster.ts';
 
@@ -250,21 +251,7 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
   const workerPids = new Map<string, number[]>();
   let browser: Browser | undefined;
   const people: Participant[] = [];
-  let brokenAt: string | undefined;
-
-  const step = (name: string, body: (t: TestContext) => Promise<void>) =>
-    it(name, { skip, timeout: 3 * STEP_TIMEOUT_MS }, async (t: TestContext) => {
-      if (brokenAt) {
-        t.skip(`an earlier step failed: ${brokenAt}`);
-        return;
-      }
-      try {
-        await body(t);
-      } catch (error) {
-        brokenAt = name;
-        throw error;
-      }
-    });
+  const step = dependentSteps({ skip, timeoutMs: 3 * STEP_TIMEOUT_MS });
 
   async function diagnostics(): Promise<string> {
     const lines: string[] = [];
