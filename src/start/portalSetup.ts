@@ -45,10 +45,7 @@ export async function preparePortal(
   return (rooms) =>
     new Portal(rooms, {
       db,
-      isAuthorized: (req) => {
-        keys.check(req);
-        return true;
-      },
+      isAuthorized: keys.authorize,
       maxAdminBodyBytes: config.controller.maxBodyBytes,
       joinTokens,
       publicUrl,
@@ -80,10 +77,7 @@ export function controllerExtensions(
             db,
             clusterState,
             rooms,
-            isAuthorized: (req) => {
-              keys.check(req);
-              return true;
-            },
+            isAuthorized: keys.authorize,
             settings: config.stats,
             log,
           })
