@@ -6,6 +6,12 @@ export interface Admitted {
   role: Role;
   /** An identity from outside (a portal's userID), reported back to that portal. */
   externalUserId?: string;
+  /**
+   * Where this participant is (a region name of the nodes' `node.region`), when the admission
+   * knows: placement prefers it for the participant's streams. A portal gives the joining user's
+   * region or its tenant's.
+   */
+  region?: string;
 }
 
 export interface JoinRequestFacts {
