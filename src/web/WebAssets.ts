@@ -43,7 +43,7 @@ const SHORT = 'public, max-age=300';
 
 export async function buildWebAssets(options: WebAssetsOptions = {}): Promise<WebAssets> {
   const dev = options.dev ?? process.env.NODE_ENV !== 'production';
-  const [bundles, html, css, dashboardHtml, dashboardCssText] = await Promise.all([
+  const [bundles, html, baseCssText, css, dashboardHtml, dashboardCssText] = await Promise.all([
     build({
       entryPoints: { main: MAIN_ENTRY, 'dotm-client': SDK_ENTRY, dashboard: DASHBOARD_ENTRY },
       bundle: true,
@@ -59,6 +59,7 @@ export async function buildWebAssets(options: WebAssetsOptions = {}): Promise<We
       logLevel: 'silent',
     }),
     readFile(join(WEB_DIR, 'index.html'), 'utf8'),
+    readFile(join(WEB_DIR, 'base.css')),
     readFile(join(WEB_DIR, 'meeting.css')),
     readFile(join(DASHBOARD_DIR, 'dashboard.html'), 'utf8'),
     readFile(join(DASHBOARD_DIR, 'dashboard.css')),
@@ -69,13 +70,16 @@ export async function buildWebAssets(options: WebAssetsOptions = {}): Promise<We
     return Buffer.from(file.contents);
   };
 
+  const baseCss = asset(CSS, baseCssText, dev ? NO_CACHE : IMMUTABLE);
+  const withBaseCss = (page: string) =>
+    page.replace('"/assets/base.css"', `"/assets/base.css?v=${baseCss.etag.slice(1, 13)}"`);
   const mainJs = asset(JAVASCRIPT, output('main.js'), dev ? NO_CACHE : IMMUTABLE);
   const meetingCss = asset(CSS, css, dev ? NO_CACHE : IMMUTABLE);
   const sdk = asset(JAVASCRIPT, output('dotm-client.js'), dev ? NO_CACHE : SHORT);
   const page = asset(
     HTML,
     Buffer.from(
-      html
+      withBaseCss(html)
         .replace('"/assets/main.js"', `"/assets/main.js?v=${mainJs.etag.slice(1, 13)}"`)
         .replace('"/assets/meeting.css"', `"/assets/meeting.css?v=${meetingCss.etag.slice(1, 13)}"`),
     ),
@@ -87,7 +91,7 @@ export async function buildWebAssets(options: WebAssetsOptions = {}): Promise<We
   const dashboardPage = asset(
     HTML,
     Buffer.from(
-      dashboardHtml
+      withBaseCss(dashboardHtml)
         .replace('"/assets/dashboard.js"', `"/assets/dashboard.js?v=${dashboardJs.etag.slice(1, 13)}"`)
         .replace('"/assets/dashboard.css"', `"/assets/dashboard.css?v=${dashboardCss.etag.slice(1, 13)}"`),
     ),
@@ -98,6 +102,7 @@ export async function buildWebAssets(options: WebAssetsOptions = {}): Promise<We
     ['/', page],
     ['/index.html', page],
     ['/assets/main.js', mainJs],
+    ['/assets/base.css', baseCss],
     ['/assets/meeting.css', meetingCss],
     ['/sdk/dotm-client.js', sdk],
     ['/dashboard', dashboardPage],
