@@ -66,6 +66,10 @@ async function serveDashboard(db: Database, clusterState: MemoryClusterState): P
   const files: Record<string, [string, string | Uint8Array]> = {
     '/dashboard': ['text/html; charset=utf-8', await readFile(join(DASHBOARD_DIR, 'dashboard.html'), 'utf8')],
     '/assets/dashboard.js': ['text/javascript; charset=utf-8', bundle.outputFiles[0]!.contents],
+    '/assets/base.css': [
+      'text/css; charset=utf-8',
+      await readFile(join(DASHBOARD_DIR, '..', 'base.css'), 'utf8'),
+    ],
     '/assets/dashboard.css': [
       'text/css; charset=utf-8',
       await readFile(join(DASHBOARD_DIR, 'dashboard.css'), 'utf8'),
