@@ -11,7 +11,7 @@
  * address so the next trial starts from three nodes again.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,18 +19,17 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { referenceConfig } from '../src/config/reference.ts';
 import type { RoomView } from '../src/protocol/httpApi.ts';
 import { chromiumAvailable, launchChromium } from '../test/support/chromium.ts';
-import { childPids, FailoverCluster, logTime, poll, processAlive } from './failover/FailoverCluster.ts';
 import {
-  installJoinProbe,
   installPageProbe,
-  type JoinProbeState,
   type PageProbeState,
-  readJoinProbe,
   readPageProbe,
   resetPageProbe,
-} from './failover/pageProbe.ts';
+} from '../test/support/pageProbe.ts';
+import { childPids, FailoverCluster, logTime, poll, processAlive } from './failover/FailoverCluster.ts';
+import { type ChromiumJoin, runJoinTrials } from './failover/joinTrials.ts';
+import { busySince, cpuTimes } from './failover/machineLoad.ts';
 import { type Summary, summarize } from './failover/stats.ts';
-import { type HeadlessJoinTiming, headlessJoin } from './failover/weriftJoin.ts';
+import type { HeadlessJoinTiming } from './failover/weriftJoin.ts';
 
 const HELP = `Usage: node bench/failover.ts [options]
 
@@ -118,13 +117,6 @@ interface Trial {
   console?: Record<string, string[]>;
 }
 
-interface ChromiumJoin {
-  /** Click on "Join" → the page's client is in the room (WebSocket connect + join). */
-  joinedMs: number;
-  firstPacketMs: number;
-  firstFrameMs: number;
-}
-
 async function main(): Promise<void> {
   if (!chromiumAvailable()) throw new Error('Chromium is missing (set DOTM_CHROMIUM or install chromium)');
   if (!(TRIALS >= 1 && JOIN_TRIALS >= 0 && PROBE_MS > 0)) throw new Error('bad options; see --help');
@@ -144,7 +136,11 @@ async function main(): Promise<void> {
     trials = await runFailoverTrials(cluster, browser);
     load.failover = { busyPercent: busySince(cpu), loadavg1m: loadavg()[0]! };
     cpu = cpuTimes();
-    ({ headless, chromiumJoins } = await runJoinLatency(cluster, browser));
+    ({ headless, chromiumJoins } = await runJoinTrials(cluster, browser, {
+      room: JOIN_ROOM,
+      trials: JOIN_TRIALS,
+      log,
+    }));
     load.join = { busyPercent: busySince(cpu), loadavg1m: loadavg()[0]! };
   } finally {
     await browser.close().catch(() => undefined);
@@ -447,89 +443,6 @@ async function waitAllDecoding(cluster: FailoverCluster, people: Person[]): Prom
   }
 }
 
-// ── join latency ────────────────────────────────────────────────────────────────────
-
-async function runJoinLatency(cluster: FailoverCluster, browser: Browser) {
-  const publisherContext = await browser.newContext({ permissions: ['camera', 'microphone'] });
-  const publisher = await publisherContext.newPage();
-  await publisher.goto(`${cluster.controller.url}/r/${JOIN_ROOM}`);
-  await publisher.getByTestId('join-name').fill('Presenter');
-  await publisher.getByTestId('join-submit').click();
-  await poll(
-    'the presenter live',
-    async () => ((await cluster.room(JOIN_ROOM))?.streams.length === 1 ? true : undefined),
-    20_000,
-  );
-  await sleep(1_000);
-  const alone = () =>
-    poll(
-      'the presenter alone in the room again',
-      async () => {
-        const room = await cluster.room(JOIN_ROOM);
-        return room?.participants.length === 1 && room.streams.length === 1 ? true : undefined;
-      },
-      20_000,
-    );
-
-  const headless: HeadlessJoinTiming[] = [];
-  for (let i = 1; i <= JOIN_TRIALS; i++) {
-    const timing = await headlessJoin(cluster.controller.url, JOIN_ROOM, `headless-${i}`);
-    headless.push(timing);
-    log(
-      `headless join ${i}: answered ${timing.joinAnsweredMs} ms, WHEP ${timing.whepAnsweredMs} ms, ` +
-        `first packet ${timing.firstPacketMs} ms, first video packet ${timing.firstVideoPacketMs} ms`,
-    );
-    await alone();
-    await sleep(300);
-  }
-
-  const chromiumJoins: ChromiumJoin[] = [];
-  for (let i = 1; i <= JOIN_TRIALS; i++) {
-    const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-    const page = await context.newPage();
-    await page.goto(`${cluster.controller.url}/r/${JOIN_ROOM}`);
-    await page.getByTestId('join-name').fill(`viewer-${i}`);
-    await page.evaluate(installJoinProbe, { interval: 10 });
-    await page.getByTestId('join-submit').click();
-    const state: JoinProbeState = await poll(
-      `Chromium joiner ${i} decoding`,
-      async () => {
-        const now = await page.evaluate(readJoinProbe);
-        return now.firstFrameAt && now.firstPacketAt ? now : undefined;
-      },
-      20_000,
-      50,
-    );
-    const join = {
-      joinedMs: state.joinedAt - state.joinClickedAt,
-      firstPacketMs: state.firstPacketAt - state.joinClickedAt,
-      firstFrameMs: state.firstFrameAt - state.joinClickedAt,
-    };
-    chromiumJoins.push(join);
-    log(
-      `Chromium join ${i}: in the room ${join.joinedMs} ms, first packet ${join.firstPacketMs} ms, first frame ${join.firstFrameMs} ms`,
-    );
-    await page
-      .getByTestId('leave')
-      .click({ timeout: 2_000 })
-      .catch(() => undefined);
-    await alone();
-    await context.close();
-    await sleep(300);
-  }
-  await publisher
-    .getByTestId('leave')
-    .click({ timeout: 2_000 })
-    .catch(() => undefined);
-  await poll(
-    'the join room closed',
-    async () => ((await cluster.room(JOIN_ROOM)) ? undefined : true),
-    15_000,
-  ).catch((error: Error) => log(`WARNING: ${error.message}`));
-  await publisherContext.close();
-  return { headless, chromiumJoins };
-}
-
 // ── results ─────────────────────────────────────────────────────────────────────────
 
 function buildResult(
@@ -709,19 +622,6 @@ async function testPatternY4m(size: string): Promise<string> {
     ]);
   }
   return file;
-}
-
-/** Busy and total jiffies of all CPUs, from /proc/stat (Linux). */
-function cpuTimes(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = fields.reduce((sum, x) => sum + x, 0);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return { busy: total - idle, total };
-}
-
-function busySince(start: { busy: number; total: number }): number {
-  const now = cpuTimes();
-  return Math.round((100 * (now.busy - start.busy)) / Math.max(1, now.total - start.total));
 }
 
 function latest(values: (number | undefined)[]): number | undefined {

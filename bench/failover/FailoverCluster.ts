@@ -25,23 +25,27 @@ export class FailoverCluster {
   readonly controller: { process: DotmProcess; url: string };
   readonly nodes = new Map<string, MediaNode>();
   readonly #redis: RedisServer;
+  readonly #nodeEnv: Record<string, string>;
   #spawned = 0;
 
   private constructor(
     redis: RedisServer,
     env: ClusterEnv,
     controller: { process: DotmProcess; url: string },
+    nodeEnv: Record<string, string>,
   ) {
     this.#redis = redis;
     this.env = env;
     this.controller = controller;
+    this.#nodeEnv = nodeEnv;
   }
 
-  static async start(addresses: string[]): Promise<FailoverCluster> {
+  /** `nodeEnv` adds settings to every node (e.g. its capacity). */
+  static async start(addresses: string[], nodeEnv: Record<string, string> = {}): Promise<FailoverCluster> {
     const redis = await RedisServer.start();
     const env = { redisUrl: redis.url, secret: randomBytes(24).toString('hex'), apiKey: 'failover-bench' };
     const controller = await spawnController(env);
-    const cluster = new FailoverCluster(redis, env, controller);
+    const cluster = new FailoverCluster(redis, env, controller, nodeEnv);
     for (const address of addresses) cluster.addNode(address);
     try {
       await cluster.waitForNodes(addresses.length);
@@ -60,7 +64,7 @@ export class FailoverCluster {
 
   addNode(address: string): MediaNode {
     const nodeId = `media-${++this.#spawned}`;
-    const node = { nodeId, address, process: spawnNode(this.env, nodeId, address) };
+    const node = { nodeId, address, process: spawnNode(this.env, nodeId, address, 1, this.#nodeEnv) };
     this.nodes.set(nodeId, node);
     return node;
   }

@@ -23,6 +23,14 @@ export interface RoomDirectory {
   saveSnapshot(room: string, snapshot: unknown): Promise<void>;
   loadSnapshot(room: string): Promise<unknown | undefined>;
   deleteSnapshot(room: string): Promise<void>;
+  /**
+   * The home's writes, fenced by its lease: saved only if `holder` holds the room's lease, checked
+   * atomically with the write, so a home cut off past its lease can never overwrite the state of
+   * the controller that adopted the room. Answers whether it wrote.
+   */
+  saveSnapshotIfHolder(room: string, snapshot: unknown, holder: string): Promise<boolean>;
+  /** Deleted only if `holder` holds the room's lease, like saveSnapshotIfHolder. */
+  deleteSnapshotIfHolder(room: string, holder: string): Promise<boolean>;
   /** Rooms that have a snapshot but no home: their controller died; someone must adopt them. */
   listOrphans(): Promise<string[]>;
   /** Every room's snapshot (room listings across controllers read these). */

@@ -23,7 +23,16 @@ export const referenceConfig: DotmConfig = {
     secret: '',
     /** 'memory' (one process, `dotm start`) or 'redis' (several machines). */
     state: 'memory',
-    /** Used when state is 'redis': redis://[:password@]host:port[/db]. */
+    /**
+     * Used when state is 'redis': redis://[:password@]host:port[/db]. Fixed timings over it (not
+     * settings): each room's home controller holds a 3 s lease it renews every 500 ms, and a
+     * controller that could not renew for 3 s (cut off from Redis) stops homing rooms — its clients
+     * reconnect through the load balancer to a controller that can reach Redis — until it reaches
+     * Redis again (src/controller/RoomHomes.ts). So a Redis outage shorter than ~2.3 s goes unnoticed
+     * by clients; a longer one makes them reconnect. Snapshot writes are fenced by the lease (written
+     * only while their controller holds it); reconnects are tried every 200 ms at most, and a command
+     * of the room directory unanswered for 1.5 s fails.
+     */
     redisUrl: 'redis://127.0.0.1:6379',
     /** Prefix of every Redis key and channel, so several clusters can share one Redis. */
     redisKeyPrefix: 'dotm:',

@@ -25,9 +25,12 @@ export interface RoomHomesOptions {
   version: string;
   host: RoomHost;
   log: Logger;
-  /** A home that stops renewing loses its rooms after this long. */
+  /**
+   * A home that stops renewing loses its rooms after this long; a home that could not renew for
+   * this long (cut off from the directory) stops acting as home (see RoomHomes' fencing).
+   */
   leaseMs?: number;
-  /** Leases are renewed and presence announced this often. */
+  /** Leases are renewed and presence announced this often: a fraction of leaseMs, so that a short directory outage is survived. */
   renewMs?: number;
   /** Rooms whose home died are looked for this often. */
   sweepMs?: number;
@@ -36,7 +39,11 @@ export interface RoomHomesOptions {
 }
 
 export const DEFAULT_LEASE_MS = 3000;
-export const DEFAULT_RENEW_MS = 1000;
+/**
+ * A sixth of the lease: a home fences itself leaseMs after the last renewal it sent, so a directory
+ * (Redis) outage of up to about leaseMs - renewMs - a reconnect (~2.3 s) passes unnoticed by clients.
+ */
+export const DEFAULT_RENEW_MS = 500;
 export const DEFAULT_SWEEP_MS = 2000;
 
 /** Where a room lives, as seen from this controller. */
@@ -61,6 +68,14 @@ const MAX_ADOPTIONS_KEPT = 100;
  * controller's side of that: it claims rooms when their first client arrives, keeps their leases
  * and the controller's presence alive, writes their snapshots, adopts rooms whose home died (on a
  * client's rejoin or by a periodic sweep) and tells the caller where a room it does not hold lives.
+ *
+ * Fencing: a home cut off from the directory (Redis) cannot tell whether its leases lapsed and
+ * another controller adopted its rooms. Its snapshot writes are fenced by the directory (written
+ * only while it holds the lease, atomically), and leaseMs after the last renewal it sent it stops
+ * acting as home: its rooms are evicted (clients reconnect through the load balancer to a
+ * controller that can reach Redis, which adopts the rooms; OTMs stay on the nodes) and it homes no
+ * room until it reaches the directory again. It keeps the evicted rooms' last state: when the
+ * directory comes back empty (Redis restarted without persistence), it restores them from that.
  */
 export class RoomHomes {
   readonly controllerId: string;
@@ -85,6 +100,18 @@ export class RoomHomes {
   #epoch: string | undefined;
   /** Until then no room is started afresh or adopted: the homes are taking their leases back. */
   #recoveringUntil = 0;
+  /** By our own clock our leases last until then: the last renewal was sent leaseMs earlier. */
+  #leasedUntil = 0;
+  #fenceTimer: NodeJS.Timeout | undefined;
+  /** Could not renew within the lease: no room is homed here until the directory answers again. */
+  #fenced = false;
+  /** The rooms given up when fenced, as they were, and the directory's epoch then (see #unfence). */
+  readonly #fencedCopies = new Map<string, RoomSnapshot>();
+  #fencedAtEpoch: string | undefined;
+  /** The other controllers as last read from the directory: a fenced controller relays its clients to them. */
+  #knownPeers: ControllerPresence[] = [];
+  /** Times this controller fenced itself, and snapshot writes the directory refused (lease not ours). */
+  readonly fencing = { fenced: 0, refusedWrites: 0 };
   /** Adoptions so far, with how long each took: for logs, metrics and tests. */
   readonly adoptions: Array<{
     room: string;
@@ -101,8 +128,22 @@ export class RoomHomes {
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.#internalUrl = options.internalUrl;
     this.#log = options.log.child({ component: 'homes', controllerId: options.controllerId });
+    // The writer's saves and deletes go through the fence: only while this controller holds the lease.
+    const directory = options.directory;
+    const fencedWrites = new Proxy(directory, {
+      get: (target, property) => {
+        if (property === 'saveSnapshot')
+          return async (room: string, snapshot: unknown) =>
+            this.#refused(room, await directory.saveSnapshotIfHolder(room, snapshot, this.controllerId));
+        if (property === 'deleteSnapshot')
+          return async (room: string) =>
+            this.#refused(room, await directory.deleteSnapshotIfHolder(room, this.controllerId));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
     this.writer = new RoomSnapshotWriter({
-      directory: options.directory,
+      directory: fencedWrites,
       snapshotOf: (room) => options.host.snapshotOf(room),
       afterDelete: (room) => this.#releaseIfGone(room),
       flushTimeoutMs: Math.max(250, Math.floor(this.#leaseMs / 3)),
@@ -145,6 +186,11 @@ export class RoomHomes {
     return [...this.#held.keys()];
   }
 
+  /** Cut off from the directory for longer than a lease: this controller homes no room now. */
+  get fenced(): boolean {
+    return this.#fenced;
+  }
+
   holds(room: string): boolean {
     return this.#held.has(room);
   }
@@ -181,6 +227,7 @@ export class RoomHomes {
   ): Promise<Reached<T>> {
     const deadline = Date.now() + (this.#options.reachTimeoutMs ?? this.#leaseMs + 3000);
     for (;;) {
+      if (this.#fenced) return this.#relayWhileFenced(viaPeer);
       let route: RoomRoute | undefined;
       try {
         route = await this.route(room, claim);
@@ -203,6 +250,26 @@ export class RoomHomes {
     }
   }
 
+  /**
+   * Cut off from the directory, this controller cannot know where the room lives, but a peer that
+   * reached it lately can: the request goes there (which serves it, or tells the client to
+   * reconnect). Without one, it is refused at once, so the client tries again through the load
+   * balancer and lands on a controller that can serve it.
+   */
+  async #relayWhileFenced<T>(
+    viaPeer: (url: string, controllerId: string) => Promise<T | undefined>,
+  ): Promise<Reached<T>> {
+    const peers = [...this.#knownPeers].sort(() => Math.random() - 0.5);
+    for (const peer of peers) {
+      const value = await viaPeer(peer.internalUrl, peer.controllerId);
+      if (value !== undefined) return { at: 'peer', value };
+    }
+    throw new ControllerError(
+      'unavailable',
+      'this controller cannot reach the room directory right now; try again (another controller can serve you)',
+    );
+  }
+
   /** The room changed: its snapshot is written (or, when it closed, deleted and its lease released). */
   changed(room: string): void {
     if (this.#held.has(room)) this.writer.changed(room);
@@ -221,7 +288,9 @@ export class RoomHomes {
 
   /** Every controller alive, this one included. */
   async controllers(): Promise<ControllerPresence[]> {
-    return this.#directory.listControllers();
+    const all = await this.#directory.listControllers();
+    this.#knownPeers = all.filter((c) => c.controllerId !== this.controllerId);
+    return all;
   }
 
   /**
@@ -229,7 +298,7 @@ export class RoomHomes {
    * their participants' grace periods still run out and nothing leaks when nobody comes back.
    */
   async sweep(): Promise<void> {
-    if (Date.now() < this.#recoveringUntil) return;
+    if (this.#fenced || Date.now() < this.#recoveringUntil) return;
     let orphans: string[];
     try {
       orphans = await this.#directory.listOrphans();
@@ -253,6 +322,7 @@ export class RoomHomes {
     this.#closed = true;
     clearTimeout(this.#beatTimer);
     clearTimeout(this.#sweepTimer);
+    clearTimeout(this.#fenceTimer);
     await this.#beating;
     await this.#sweeping;
     await Promise.allSettled([...this.#acquiring.values()]);
@@ -275,6 +345,8 @@ export class RoomHomes {
 
   async #claim(room: string): Promise<RoomRoute> {
     if (this.#closed) throw new ControllerError('unavailable', 'this controller is shutting down');
+    if (this.#fenced)
+      throw new ControllerError('unavailable', 'this controller cannot reach the room directory');
     const started = Date.now();
     await this.#checkEpoch();
     if (Date.now() < this.#recoveringUntil) {
@@ -284,6 +356,11 @@ export class RoomHomes {
     }
     const holder = await this.#directory.claim(room, this.controllerId, this.#leaseMs);
     if (holder !== this.controllerId) return this.#peerRoute(holder);
+    if (this.#fenced) {
+      // Fenced while the claim was in flight: the room goes to a controller whose leases are sure.
+      await this.#directory.release(room, this.controllerId).catch(() => undefined);
+      throw new ControllerError('unavailable', 'this controller cannot reach the room directory');
+    }
     this.#held.set(room, Date.now());
     if (this.#options.host.hasRoom(room)) return { at: 'here' };
     const snapshot = await this.#directory.loadSnapshot(room);
@@ -329,7 +406,7 @@ export class RoomHomes {
   /** The lease keeper's beat: presence, leases (lost ones taken back or given up), failed writes. */
   async #beat(): Promise<void> {
     try {
-      await this.#checkEpoch();
+      const epochChanged = await this.#checkEpoch();
       await this.#directory.putController(
         {
           controllerId: this.controllerId,
@@ -340,26 +417,43 @@ export class RoomHomes {
         this.#leaseMs,
       );
       const rooms = [...this.#held.keys()];
+      const sentAt = Date.now();
+      const leasedUntil = this.#leasedUntil;
       const lost = await this.#directory.renew(rooms, this.controllerId, this.#leaseMs);
-      for (const room of lost) await this.#lost(room);
+      // Our leases were surely alive when Redis renewed them unless the renewal came back too late.
+      const leasesWereAlive = Date.now() < leasedUntil;
+      this.#renewed(sentAt);
+      for (const room of lost) await this.#lost(room, epochChanged || leasesWereAlive);
+      if (this.#fenced) await this.#unfence();
+      await this.controllers();
       this.#letGoOfEmptyClaims();
       this.writer.retryFailed();
       if (this.#beatFailureLogged) {
         this.#beatFailureLogged = false;
-        this.#log.info('room directory reachable again');
+        // How close the outage came to fencing this controller (it fences at leaseMs).
+        this.#log.info('room directory reachable again', {
+          unrenewedMs: Date.now() - (leasedUntil - this.#leaseMs),
+          leaseMs: this.#leaseMs,
+        });
       }
     } catch (error) {
       if (!this.#beatFailureLogged) {
         this.#beatFailureLogged = true;
-        this.#log.warn('room directory unreachable: rooms stay here, leases will be taken back', { error });
+        this.#log.warn('room directory unreachable: rooms stay here while their leases last', { error });
       }
     }
   }
 
-  /** A lease this controller held lapsed: after a Redis restart take it back, else the room moved. */
-  async #lost(room: string): Promise<void> {
+  /**
+   * A lease this controller held lapsed: after a Redis restart take it back, else the room moved.
+   * `mayTakeBack` is false when the lease may have expired (not renewed in time): another controller
+   * may have adopted the room and even closed it since, so our state of it is not to be trusted.
+   */
+  async #lost(room: string, mayTakeBack: boolean): Promise<void> {
     if (!this.#held.has(room) || this.#acquiring.has(room)) return;
-    const holder = await this.#directory.claim(room, this.controllerId, this.#leaseMs);
+    const holder = mayTakeBack
+      ? await this.#directory.claim(room, this.controllerId, this.#leaseMs)
+      : await this.#directory.home(room);
     if (holder === this.controllerId) {
       this.#log.warn('room lease had lapsed (Redis restarted?); taken back and snapshot written again', {
         room,
@@ -372,15 +466,127 @@ export class RoomHomes {
     this.#options.host.evict(room);
   }
 
-  async #checkEpoch(): Promise<void> {
+  /** The directory answered a renewal sent at `sentAt`: the leases last leaseMs from then, the fence moves on. */
+  #renewed(sentAt: number): void {
+    this.#leasedUntil = Math.max(this.#leasedUntil, sentAt + this.#leaseMs);
+    this.#armFence();
+  }
+
+  #armFence(): void {
+    clearTimeout(this.#fenceTimer);
+    if (this.#closed) return;
+    // A timer may fire a millisecond before Date.now() says it is due: #fence arms it again then.
+    this.#fenceTimer = setTimeout(() => this.#fence(), Math.max(1, this.#leasedUntil - Date.now()));
+    this.#fenceTimer.unref?.();
+  }
+
+  /**
+   * No renewal got through within a lease: another controller may be adopting our rooms now. Stop
+   * acting as their home before two homes act for one room: evict them (their clients reconnect
+   * through the load balancer, their OTMs stay on the nodes for the adopter to take over).
+   */
+  #fence(): void {
+    if (this.#closed) return;
+    if (Date.now() < this.#leasedUntil) {
+      this.#armFence();
+      return;
+    }
+    if (!this.#fenced) {
+      this.#fenced = true;
+      this.#fencedAtEpoch = this.#epoch;
+      this.fencing.fenced++;
+      this.#log.error(
+        'room directory unreachable for longer than a lease: this controller stops homing rooms until it answers again',
+        { rooms: this.#held.size, lastRenewalSentMsAgo: Date.now() - (this.#leasedUntil - this.#leaseMs) },
+      );
+    }
+    for (const room of [...this.#held.keys()]) {
+      const acquiring = this.#acquiring.get(room);
+      if (acquiring) {
+        // An adoption in flight finishes first; then the room goes like the others.
+        acquiring.catch(() => undefined).finally(() => this.#fenced && this.#fence());
+        continue;
+      }
+      const snapshot = this.#options.host.snapshotOf(room);
+      if (snapshot) this.#fencedCopies.set(room, snapshot);
+      this.#held.delete(room);
+      this.#options.host.evict(room);
+    }
+  }
+
+  /**
+   * The directory answers again. If it lost its data meanwhile (a new epoch: Redis restarted), no
+   * other controller can have adopted our rooms (they wait out the recovery), and our copies are
+   * the latest state there is: the rooms come back here. Otherwise the directory's snapshots are
+   * the truth and other controllers adopt from them.
+   */
+  async #unfence(): Promise<void> {
+    this.#fenced = false;
+    const copies = [...this.#fencedCopies.values()];
+    this.#fencedCopies.clear();
+    const restore = this.#epoch !== this.#fencedAtEpoch;
+    this.#log.warn('room directory reachable again: homing rooms again', {
+      restoringRooms: restore ? copies.length : 0,
+    });
+    if (!restore) return;
+    for (const snapshot of copies) {
+      if (this.#held.has(snapshot.room) || this.#acquiring.has(snapshot.room)) continue;
+      const restoring = this.#restore(snapshot).finally(() => this.#acquiring.delete(snapshot.room));
+      this.#acquiring.set(snapshot.room, restoring);
+      await restoring.catch((error) =>
+        this.#log.warn('restoring a room after the directory lost it failed', { room: snapshot.room, error }),
+      );
+    }
+  }
+
+  async #restore(snapshot: RoomSnapshot): Promise<RoomRoute> {
+    const { room } = snapshot;
+    if ((await this.#directory.loadSnapshot(room)) !== undefined) return this.#route(room);
+    const holder = await this.#directory.claim(room, this.controllerId, this.#leaseMs);
+    if (holder !== this.controllerId) return this.#peerRoute(holder);
+    this.#held.set(room, Date.now());
+    try {
+      await this.#options.host.adopt(snapshot);
+    } catch (error) {
+      this.#held.delete(room);
+      this.#options.host.evict(room);
+      await this.#directory.release(room, this.controllerId).catch(() => undefined);
+      throw error;
+    }
+    this.#log.warn('room restored from this controller’s copy: the directory lost it while we were cut off', {
+      room,
+      participants: snapshot.participants.length,
+      streams: snapshot.streams.length,
+    });
+    this.writer.changed(room);
+    return { at: 'here' };
+  }
+
+  /** Someone else restored the room first: where it lives now. */
+  async #route(room: string): Promise<RoomRoute> {
+    const holder = await this.#directory.home(room);
+    return holder === undefined ? { at: 'nowhere' } : this.#peerRoute(holder);
+  }
+
+  /** A fenced write the directory refused: the lease is not ours any more (renewal will tell us whose). */
+  #refused(room: string, written: boolean): void {
+    if (written) return;
+    this.fencing.refusedWrites++;
+    this.#log.warn('room snapshot not written: this controller no longer holds the room’s lease', { room });
+  }
+
+  /** Answers whether the epoch changed (the directory lost its data). */
+  async #checkEpoch(): Promise<boolean> {
     const epoch = await this.#directory.epoch();
-    if (this.#epoch !== undefined && epoch !== this.#epoch) {
+    const changed = this.#epoch !== undefined && epoch !== this.#epoch;
+    if (changed) {
       this.#recoveringUntil = Date.now() + this.#leaseMs + (this.#options.renewMs ?? DEFAULT_RENEW_MS);
       this.#log.warn('the room directory lost its data (Redis restarted?): homes take their rooms back', {
         recoveryMs: this.#recoveringUntil - Date.now(),
       });
     }
     this.#epoch = epoch;
+    return changed;
   }
 
   #letGoOfEmptyClaims(): void {

@@ -65,6 +65,36 @@ function contract(name: string, open: () => Promise<RoomDirectory>, cleanup: () 
       assert.equal(await directory.home(room), undefined);
     });
 
+    it('fences snapshot writes by the lease: only its holder writes, never a home whose lease lapsed', async () => {
+      const room = roomName('fenced');
+      assert.equal(
+        await directory.saveSnapshotIfHolder(room, { by: 'ctl-a' }, 'ctl-a'),
+        false,
+        'nobody holds the room: nothing written',
+      );
+      assert.equal(await directory.loadSnapshot(room), undefined);
+      await directory.claim(room, 'ctl-a', 150);
+      assert.equal(await directory.saveSnapshotIfHolder(room, { by: 'ctl-a', v: 1 }, 'ctl-a'), true);
+      assert.equal(await directory.saveSnapshotIfHolder(room, { by: 'ctl-b' }, 'ctl-b'), false);
+      assert.deepEqual(await directory.loadSnapshot(room), { by: 'ctl-a', v: 1 });
+
+      // ctl-a is cut off past its lease; ctl-b adopts and writes; ctl-a's late writes bounce.
+      await waitFor(
+        'the lease to lapse',
+        async () => (await directory.home(room)) === undefined || undefined,
+        3000,
+      );
+      assert.equal(await directory.saveSnapshotIfHolder(room, { by: 'ctl-a', v: 2 }, 'ctl-a'), false);
+      assert.equal(await directory.claim(room, 'ctl-b', 5000), 'ctl-b');
+      assert.equal(await directory.saveSnapshotIfHolder(room, { by: 'ctl-b', v: 3 }, 'ctl-b'), true);
+      assert.equal(await directory.saveSnapshotIfHolder(room, { by: 'ctl-a', v: 4 }, 'ctl-a'), false);
+      assert.equal(await directory.deleteSnapshotIfHolder(room, 'ctl-a'), false);
+      assert.deepEqual(await directory.loadSnapshot(room), { by: 'ctl-b', v: 3 });
+
+      assert.equal(await directory.deleteSnapshotIfHolder(room, 'ctl-b'), true);
+      assert.equal(await directory.loadSnapshot(room), undefined);
+    });
+
     it('keeps snapshots and lists the rooms whose home is gone', async () => {
       const homed = roomName('homed');
       const orphan = roomName('orphan');

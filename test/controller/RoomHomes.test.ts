@@ -359,3 +359,110 @@ test('a controller shutting down hands its rooms over: another adopts them at on
   assert.equal(aliceAgain.result.resumed, true);
   assert.deepEqual(cluster.commander.closed, []);
 });
+
+test('a home cut off from the directory past its lease stops acting as home; its late writes never land over the adopter', async (t) => {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const two = await cluster.controller('ctl-2');
+  const alice = await one.join('standup', 'Alice');
+  const bob = await one.join('standup', 'Bob');
+  const carol = await one.join('standup', 'Carol');
+  const grant = await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  await waitFor('ctl-1 to know ctl-2', async () => (await one.homes.controllers()).length === 2 || undefined);
+
+  one.directory.cut = true; // partitioned from Redis, still reachable by its clients
+  const cutAt = Date.now();
+  // A change made while cut off cannot be written: it stays queued in the writer, to be retried.
+  await one.rooms.leave('standup', carol.result.self.participantId);
+
+  await waitFor('the cut-off home to fence itself', () => one.homes.fenced || undefined, 2000);
+  const fencedAfter = Date.now() - cutAt;
+  assert.ok(fencedAfter < LEASE_MS + 2 * RENEW_MS, `fenced ${fencedAfter} ms after the cut`);
+  assert.equal(one.rooms.rooms.has('standup'), false, 'the room is evicted');
+  assert.equal(alice.sink.closed?.code, RECONNECT_CLOSE_CODE, 'its clients are told to reconnect');
+  assert.equal(bob.sink.closed?.code, RECONNECT_CLOSE_CODE);
+  assert.deepEqual(one.homes.heldRooms, []);
+  // It homes no room now: a request reaching it is relayed to a peer it knew, or refused at once
+  // (the client then tries another controller through the load balancer).
+  const relayedTo: string[] = [];
+  const relayed = await one.homes.reach('retro', true, async (_url, controllerId) => {
+    relayedTo.push(controllerId);
+    return 'relayed';
+  });
+  assert.deepEqual(relayed, { at: 'peer', value: 'relayed' });
+  assert.deepEqual(relayedTo, ['ctl-2']);
+  const refusedAt = Date.now();
+  await assert.rejects(
+    one.homes.reach('retro', true, async () => undefined),
+    (error: Error & { code?: string }) => error.code === 'unavailable',
+  );
+  assert.ok(Date.now() - refusedAt < 100, 'refused at once when no peer answers');
+  assert.deepEqual(one.homes.heldRooms, []);
+
+  // The clients reconnect through the load balancer to the other controller: it adopts the room.
+  const aliceAgain = await two.join('standup', 'Alice', alice.result.rejoin);
+  const bobAgain = await two.join('standup', 'Bob', bob.result.rejoin);
+  assert.equal(aliceAgain.result.resumed, true);
+  assert.equal(bobAgain.result.self.participantId, bob.result.self.participantId);
+  assert.deepEqual(
+    bobAgain.result.streams.map((s) => [s.streamId, s.live]),
+    [[grant.streamId, true]],
+  );
+  assert.deepEqual(cluster.commander.closed, [], 'no OTM was closed: the adopter carries them on');
+  two.rooms.chat('standup', bob.result.self.participantId, 'written by the adopter');
+  await two.homes.flush('standup');
+  const adopted = await cluster.snapshot('standup');
+  assert.ok(adopted);
+
+  // The partition heals: the old home's retried write (a delete: it has no room any more) is refused.
+  one.directory.cut = false;
+  await waitFor('the old home to reach the directory again', () => !one.homes.fenced || undefined, 2000);
+  await waitFor('its queued write refused', () => one.homes.fencing.refusedWrites > 0 || undefined, 2000);
+  assert.deepEqual(await cluster.snapshot('standup'), adopted, 'the adopter’s snapshot is untouched');
+  assert.equal(await cluster.directory.current.home('standup'), 'ctl-2');
+  assert.ok(two.rooms.rooms.has('standup'));
+  assert.equal(one.homes.fencing.fenced, 1);
+
+  // Reachable again, it homes rooms again.
+  await one.join('retro', 'Dan');
+  assert.deepEqual(one.homes.heldRooms, ['retro']);
+});
+
+test('cut off past its lease while Redis restarted empty: the fenced home restores its room from its own copy', async (t) => {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const two = await cluster.controller('ctl-2');
+  const alice = await one.join('standup', 'Alice');
+  const bob = await one.join('standup', 'Bob');
+  const grant = await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  await waitFor(
+    'ctl-2 to know the directory',
+    async () => (await two.homes.controllers()).length === 2 || undefined,
+  );
+
+  one.directory.cut = true;
+  cluster.directory.wipe(); // Redis restarts without its data while ctl-1 cannot reach it
+  await waitFor('the cut-off home to fence itself', () => one.homes.fenced || undefined, 2000);
+  assert.equal(alice.sink.closed?.code, RECONNECT_CLOSE_CODE);
+  await new Promise((resolve) => setTimeout(resolve, 2 * SWEEP_MS));
+  assert.deepEqual(two.homes.heldRooms, [], 'nobody else started the room afresh meanwhile');
+
+  one.directory.cut = false;
+  await waitFor(
+    'the room back at its home',
+    async () => ((await cluster.directory.current.home('standup')) === 'ctl-1' ? true : undefined),
+    2000,
+  );
+  const restored = await waitFor('its snapshot written again', () => cluster.snapshot('standup'), 2000);
+  assert.deepEqual(restored.participants.map((p) => p.name).sort(), ['Alice', 'Bob']);
+
+  const bobAgain = await one.join('standup', 'Bob', bob.result.rejoin);
+  assert.equal(bobAgain.result.resumed, true);
+  assert.equal(bobAgain.result.self.participantId, bob.result.self.participantId);
+  assert.deepEqual(
+    bobAgain.result.streams.map((s) => [s.streamId, s.live]),
+    [[grant.streamId, true]],
+  );
+  assert.deepEqual(cluster.commander.closed, []);
+  assert.deepEqual(two.homes.heldRooms, []);
+});

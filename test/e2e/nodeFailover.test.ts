@@ -25,6 +25,12 @@ import {
   spawnNode,
 } from '../support/clusterProcesses.ts';
 import { dependentSteps } from '../support/dependentSteps.ts';
+import {
+  installPageProbe,
+  type PageProbeState,
+  readPageProbe,
+  resetPageProbe,
+} from '../support/pageProbe.ts';
 import { RedisServer } from '../support/redisServer.ts';
 import { openUdpSockets, processAlive, waitFor } from '../support/startTestCluster.ts';
 
@@ -54,40 +60,6 @@ interface Participant {
   page: Page;
   participantId: string;
   console: string[];
-}
-
-/** One change seen by a page's probe (see installProbe). */
-interface ProbeEvent {
-  at: number;
-  streamId: string;
-  /** Which RTCPeerConnection of the stream, numbered in the order the probe met them. */
-  pc: number;
-  framesDecoded: number;
-}
-
-interface ProbeReport {
-  events: ProbeEvent[];
-  /** This page's own camera (WHIP) connection. */
-  publisher: PublisherEvent[];
-  /** Fewest tiles / list entries / remote streams seen at any sample since the probe started. */
-  minTiles: Record<string, number>;
-  minListed: number;
-  minStreams: number;
-  /** Most "Reconnecting…" tile badges seen at once, and whether one is shown now. */
-  maxReconnectingBadges: number;
-  reconnectingBadgesNow: number;
-  errorToasts: string[];
-  /** Set before the kill; a reload would lose it. */
-  marker: string | undefined;
-  samples: number;
-}
-
-/** Publisher side: its camera's WHIP connection, sampled by the same probe. */
-interface PublisherEvent {
-  at: number;
-  pc: number;
-  state: string;
-  framesSent: number;
 }
 
 async function api<T>(url: string, key: string, path: string): Promise<{ status: number; body: T }> {
@@ -132,113 +104,6 @@ function commandLine(pid: number): string {
   } catch {
     return '<gone>';
   }
-}
-
-/**
- * Runs in the page: every interval, per remote stream, the frames decoded on its current WHEP peer
- * connection (recorded when they change), the tiles and list entries on screen, the error toasts,
- * and the page's own camera WHIP connection.
- */
-function installProbe(args: { interval: number; marker: string }): void {
-  type Stats = { forEach(cb: (report: Record<string, unknown>) => void): void };
-  type Pc = { getStats(): Promise<Stats>; connectionState: string };
-  const w = window as unknown as Record<string, unknown>;
-  const ids = new WeakMap<object, number>();
-  let nextId = 1;
-  const idOf = (pc: object) => {
-    let id = ids.get(pc);
-    if (id === undefined) {
-      id = nextId++;
-      ids.set(pc, id);
-    }
-    return id;
-  };
-  const last = new Map<string, string>();
-  const probe = {
-    events: [] as { at: number; streamId: string; pc: number; framesDecoded: number }[],
-    publisher: [] as { at: number; pc: number; state: string; framesSent: number }[],
-    minTiles: {} as Record<string, number>,
-    minListed: Number.POSITIVE_INFINITY,
-    minStreams: Number.POSITIVE_INFINITY,
-    maxReconnectingBadges: 0,
-    reconnectingBadgesNow: 0,
-    errorToasts: [] as string[],
-    marker: args.marker,
-    samples: 0,
-    timer: 0 as unknown,
-  };
-  w.__failoverProbe = probe;
-  let busy = false;
-  const sample = async () => {
-    const client = w.dotm as
-      | {
-          streams: { streamId: string; participantId: string; session?: { peerConnection?: Pc } }[];
-          camera?: { session?: { peerConnection?: Pc; state: string } };
-        }
-      | undefined;
-    if (!client || busy) return;
-    busy = true;
-    try {
-      const at = Date.now();
-      for (const stream of client.streams) {
-        const pc = stream.session?.peerConnection;
-        if (!pc) continue;
-        let frames = 0;
-        (await pc.getStats()).forEach((report) => {
-          if (report.type === 'inbound-rtp' && report.kind === 'video')
-            frames += Number(report.framesDecoded ?? 0);
-        });
-        const key = `${idOf(pc)}:${frames}`;
-        if (last.get(stream.streamId) !== key) {
-          last.set(stream.streamId, key);
-          probe.events.push({ at, streamId: stream.streamId, pc: idOf(pc), framesDecoded: frames });
-        }
-        const tiles = document.querySelectorAll(
-          `[data-testid="video-tile"][data-participant-id=${JSON.stringify(stream.participantId)}][data-kind="camera"]`,
-        ).length;
-        probe.minTiles[stream.participantId] = Math.min(
-          probe.minTiles[stream.participantId] ?? Number.POSITIVE_INFINITY,
-          tiles,
-        );
-      }
-      const session = client.camera?.session;
-      const own = session?.peerConnection;
-      if (session && own) {
-        let framesSent = 0;
-        (await own.getStats()).forEach((report) => {
-          if (report.type === 'outbound-rtp' && report.kind === 'video')
-            framesSent += Number(report.framesSent ?? 0);
-        });
-        const previous = probe.publisher.at(-1);
-        const pcId = idOf(own);
-        if (
-          !previous ||
-          previous.pc !== pcId ||
-          previous.state !== session.state ||
-          framesSent !== previous.framesSent
-        )
-          probe.publisher.push({ at, pc: pcId, state: session.state, framesSent });
-      }
-      probe.minStreams = Math.min(probe.minStreams, client.streams.length);
-      probe.minListed = Math.min(
-        probe.minListed,
-        document.querySelectorAll('[data-testid="participant-item"]').length,
-      );
-      const badges = [...document.querySelectorAll('[data-testid="video-tile"] .tile-state')].filter(
-        (element) => !(element as HTMLElement).hidden,
-      ).length;
-      probe.reconnectingBadgesNow = badges;
-      probe.maxReconnectingBadges = Math.max(probe.maxReconnectingBadges, badges);
-      for (const toast of document.querySelectorAll('[data-testid="toast"][data-kind="error"]')) {
-        const text = toast.textContent ?? '';
-        if (!probe.errorToasts.includes(text)) probe.errorToasts.push(text);
-      }
-      probe.samples++;
-    } finally {
-      busy = false;
-    }
-  };
-  probe.timer = setInterval(() => void sample(), args.interval);
 }
 
 describe('node failover in Chromium: a media node is SIGKILLed under a three-person meeting', () => {
@@ -299,11 +164,9 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
     return response?.status === 200 ? response.body.nodes : undefined;
   }
 
-  /** Everything the page's probe has recorded so far (see installProbe). */
-  function readProbe(person: Participant): Promise<ProbeReport> {
-    return person.page.evaluate(() =>
-      JSON.parse(JSON.stringify((window as unknown as { __failoverProbe: ProbeReport }).__failoverProbe)),
-    );
+  /** Everything the page's probe has recorded so far (see test/support/pageProbe.ts). */
+  function readProbe(person: Participant): Promise<PageProbeState> {
+    return person.page.evaluate(readPageProbe, 0);
   }
 
   before(async () => {
@@ -440,14 +303,17 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
         `the camera OTMs do not span the three nodes: ${placement}`,
       );
       for (const [index, person] of people.entries()) {
-        await person.page.evaluate(installProbe, { interval: PROBE_INTERVAL_MS, marker: `page-${index}` });
+        await person.page.evaluate(installPageProbe, {
+          interval: PROBE_INTERVAL_MS,
+          marker: `page-${index}`,
+        });
       }
       for (const viewer of people) {
         for (const other of people) {
           if (other === viewer) continue;
           const stream = view.streams.find((s) => s.participantId === other.participantId)!;
           await until(`${viewer.name} decodes ${other.name}'s camera`, async () => {
-            const events = (await readProbe(viewer)).events.filter((e) => e.streamId === stream.streamId);
+            const events = (await readProbe(viewer)).inbound.filter((e) => e.streamId === stream.streamId);
             return (events.at(-1)?.framesDecoded ?? 0) > 10 || undefined;
           });
         }
@@ -471,15 +337,7 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
       const others = before.streams.filter((s) => s !== stream);
 
       // What each page shows is judged from here on: before, the last streams were still arriving.
-      for (const person of people) {
-        await person.page.evaluate(() => {
-          const probe = (window as unknown as { __failoverProbe: ProbeReport }).__failoverProbe;
-          probe.minTiles = {};
-          probe.minListed = Number.POSITIVE_INFINITY;
-          probe.minStreams = Number.POSITIVE_INFINITY;
-          probe.maxReconnectingBadges = 0;
-        });
-      }
+      for (const person of people) await person.page.evaluate(resetPageProbe);
       const killedAt = Date.now();
       victim.child.kill('SIGKILL');
       await until(`${victimId} (pid ${victimPid}) dead`, () => !processAlive(victimPid) || undefined, 5_000);
@@ -516,14 +374,18 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
           `${viewer.name} decodes ${publisher.name}'s camera again on a new connection`,
           async () => {
             const probe = await readProbe(viewer);
-            const events = probe.events.filter((e) => e.streamId === stream.streamId);
+            const events = probe.inbound.filter((e) => e.streamId === stream.streamId);
             const beforeKill = events.filter((e) => e.at <= killedAt);
             const oldPc = beforeKill.at(-1)?.pc;
             if (oldPc === undefined) return undefined;
             const onNew = events.filter((e) => e.pc !== oldPc && e.at > killedAt && e.framesDecoded > 0);
             if (onNew.length < 2 || onNew.at(-1)!.framesDecoded <= onNew[0]!.framesDecoded) return undefined;
-            // The last time the old connection's frame count went up before the kill.
-            const lastBeforeKill = beforeKill.at(-1)!.at;
+            // The last time the old connection's frame count went up before the kill (later events
+            // may be audio packets only).
+            const last = beforeKill.at(-1)!;
+            const lastBeforeKill = beforeKill.find(
+              (e) => e.pc === last.pc && e.framesDecoded === last.framesDecoded,
+            )!.at;
             return { lastBeforeKill, firstAfter: onNew[0]!.at, frames: onNew.at(-1)!.framesDecoded };
           },
         );
@@ -540,7 +402,7 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
         const probe = await readProbe(viewer);
         for (const other of others) {
           if (other.participantId === viewer.participantId) continue;
-          const events = probe.events.filter((e) => e.streamId === other.streamId && e.at >= killedAt - 500);
+          const events = probe.inbound.filter((e) => e.streamId === other.streamId && e.at >= killedAt - 500);
           let worst = 0;
           for (let i = 1; i < events.length; i++) worst = Math.max(worst, events[i]!.at - events[i - 1]!.at);
           assert.ok(
@@ -553,8 +415,9 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
 
       // The publisher's own camera: republished to the new node, same stream.
       const publisherProbe = await readProbe(publisher);
-      const afterKill = publisherProbe.publisher.filter((e) => e.at > killedAt);
-      const oldWhip = publisherProbe.publisher.filter((e) => e.at <= killedAt).at(-1)?.pc;
+      const camera = publisherProbe.outbound.filter((e) => e.kind === 'camera');
+      const afterKill = camera.filter((e) => e.at > killedAt);
+      const oldWhip = camera.filter((e) => e.at <= killedAt).at(-1)?.pc;
       const republished = afterKill.find((e) => e.pc !== oldWhip && e.state === 'connected');
       assert.ok(
         republished,
@@ -575,8 +438,8 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
         const probe = await readProbe(person);
         assert.equal(probe.marker, `page-${index}`, `${person.name}'s page was reloaded`);
         assert.equal(probe.minListed, 3, `${person.name}'s participant list dropped someone`);
-        assert.equal(probe.minStreams, 2, `${person.name}'s client dropped a remote stream`);
-        for (const [participantId, tiles] of Object.entries(probe.minTiles)) {
+        assert.equal(probe.minRemoteStreams, 2, `${person.name}'s client dropped a remote stream`);
+        for (const [participantId, tiles] of Object.entries(probe.minTilesOf)) {
           assert.equal(tiles, 1, `${person.name}'s page lost the tile of ${participantId} for a moment`);
         }
         assert.deepEqual(probe.errorToasts, [], `${person.name}'s page showed an error`);

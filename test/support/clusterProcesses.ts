@@ -94,8 +94,17 @@ export async function controllerReady(url: string, timeoutMs = 20_000): Promise<
   }
 }
 
-/** A media node on its own loopback address (127.0.0.x), so each node is a distinct host to ICE. */
-export function spawnNode(cluster: ClusterEnv, nodeId: string, address: string, workers = 1) {
+/**
+ * A media node on its own loopback address (127.0.0.x), so each node is a distinct host to ICE.
+ * `env` adds settings (e.g. DOTM_NODE_MAX_PACKETS_PER_SECOND).
+ */
+export function spawnNode(
+  cluster: ClusterEnv,
+  nodeId: string,
+  address: string,
+  workers = 1,
+  env: Record<string, string> = {},
+) {
   return DotmProcess.spawn(
     nodeId,
     [
@@ -109,6 +118,6 @@ export function spawnNode(cluster: ClusterEnv, nodeId: string, address: string, 
       '--workers',
       String(workers),
     ],
-    clusterEnv(cluster),
+    { ...clusterEnv(cluster), ...env },
   );
 }

@@ -47,6 +47,12 @@ export class MemoryRoomDirectory implements RoomDirectory {
     this.#snapshots.set(room, JSON.stringify(snapshot));
   }
 
+  async saveSnapshotIfHolder(room: string, snapshot: unknown, holder: string): Promise<boolean> {
+    if (this.#live(room)?.controllerId !== holder) return false;
+    await this.saveSnapshot(room, snapshot);
+    return true;
+  }
+
   async loadSnapshot(room: string): Promise<unknown | undefined> {
     const text = this.#snapshots.get(room);
     return text === undefined ? undefined : JSON.parse(text);
@@ -54,6 +60,12 @@ export class MemoryRoomDirectory implements RoomDirectory {
 
   async deleteSnapshot(room: string): Promise<void> {
     this.#snapshots.delete(room);
+  }
+
+  async deleteSnapshotIfHolder(room: string, holder: string): Promise<boolean> {
+    if (this.#live(room)?.controllerId !== holder) return false;
+    await this.deleteSnapshot(room);
+    return true;
   }
 
   async listOrphans(): Promise<string[]> {

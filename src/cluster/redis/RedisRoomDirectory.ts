@@ -28,6 +28,24 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0`;
 
+/** A fenced snapshot write: only while ARGV[1] holds the lease (KEYS[1]), in the same atomic step. */
+const SAVE_IF_HOLDER = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1`;
+
+const DELETE_IF_HOLDER = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[2])
+return 1`;
+
+/**
+ * A command that got no answer in this long fails (ioredis would otherwise wait for ever on a
+ * connection whose peer vanished without a reset): a home cut off from Redis must learn it while
+ * its leases last, not when TCP gives up.
+ */
+const COMMAND_TIMEOUT_MS = 1500;
+
 /** The epoch: ours if there was none (a fresh or restarted Redis), else the one there. */
 const EPOCH = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return ARGV[1] end
@@ -35,7 +53,8 @@ return redis.call('GET', KEYS[1])`;
 
 /**
  * RoomDirectory over Redis. Leases are keys with a TTL changed only by Lua scripts (compare and
- * set), so a controller that paused past its lease can never overwrite the new home's claim.
+ * set), so a controller that paused past its lease can never overwrite the new home's claim; the
+ * lease is also the fencing token of the home's snapshot writes (SAVE_IF_HOLDER).
  * Snapshots live in one hash; controllers' presence like nodes' (key with TTL + index set).
  */
 export class RedisRoomDirectory implements RoomDirectory {
@@ -43,7 +62,7 @@ export class RedisRoomDirectory implements RoomDirectory {
   readonly #prefix: string;
 
   constructor(options: RedisConnectionOptions) {
-    this.#redis = openRedis(options.url, 'dotm-room-directory');
+    this.#redis = openRedis(options.url, 'dotm-room-directory', { commandTimeoutMs: COMMAND_TIMEOUT_MS });
     this.#prefix = options.keyPrefix;
   }
 
@@ -70,6 +89,12 @@ export class RedisRoomDirectory implements RoomDirectory {
     await this.#redis.hset(this.#snapshotsKey(), room, JSON.stringify(snapshot));
   }
 
+  async saveSnapshotIfHolder(room: string, snapshot: unknown, holder: string): Promise<boolean> {
+    const keys = [this.#leaseKey(room), this.#snapshotsKey()];
+    const text = JSON.stringify(snapshot);
+    return (await this.#redis.eval(SAVE_IF_HOLDER, 2, ...keys, holder, room, text)) === 1;
+  }
+
   async loadSnapshot(room: string): Promise<unknown | undefined> {
     const text = await this.#redis.hget(this.#snapshotsKey(), room);
     return text === null ? undefined : JSON.parse(text);
@@ -77,6 +102,11 @@ export class RedisRoomDirectory implements RoomDirectory {
 
   async deleteSnapshot(room: string): Promise<void> {
     await this.#redis.hdel(this.#snapshotsKey(), room);
+  }
+
+  async deleteSnapshotIfHolder(room: string, holder: string): Promise<boolean> {
+    const keys = [this.#leaseKey(room), this.#snapshotsKey()];
+    return (await this.#redis.eval(DELETE_IF_HOLDER, 2, ...keys, holder, room)) === 1;
   }
 
   async listOrphans(): Promise<string[]> {

@@ -48,6 +48,9 @@ export class CuttableDirectory implements RoomDirectory {
   saveSnapshot(room: string, snapshot: unknown): Promise<void> {
     return this.#pass(() => this.#inner.saveSnapshot(room, snapshot));
   }
+  saveSnapshotIfHolder(room: string, snapshot: unknown, holder: string): Promise<boolean> {
+    return this.#pass(() => this.#inner.saveSnapshotIfHolder(room, snapshot, holder));
+  }
   loadSnapshot(room: string): Promise<unknown | undefined> {
     return this.#pass(async () => {
       if (this.loadDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.loadDelayMs));
@@ -56,6 +59,9 @@ export class CuttableDirectory implements RoomDirectory {
   }
   deleteSnapshot(room: string): Promise<void> {
     return this.#pass(() => this.#inner.deleteSnapshot(room));
+  }
+  deleteSnapshotIfHolder(room: string, holder: string): Promise<boolean> {
+    return this.#pass(() => this.#inner.deleteSnapshotIfHolder(room, holder));
   }
   listOrphans(): Promise<string[]> {
     return this.#pass(() => this.#inner.listOrphans());
