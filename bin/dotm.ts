@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/config/ConfigError.ts';
 import type { DeepPartial, DotmConfig } from '../src/config/DotmConfig.ts';
 import { loadConfig } from '../src/config/loadConfig.ts';
+import { NODE_CLI_HELP, NODE_SUBCOMMANDS, runNodeCli } from '../src/controller/nodeCli.ts';
 import { Logger } from '../src/log/Logger.ts';
 import {
   bbbSecretLines,
@@ -27,7 +28,8 @@ Commands:
   start        Run the whole system on this machine: a controller and media nodes
                (two by default) with in-memory cluster state. Prints the meeting URL.
   controller   Run a controller of a multi-machine cluster (needs cluster.state=redis).
-  node         Run a media node of a multi-machine cluster (needs cluster.state=redis).
+  node         Run a media node of a multi-machine cluster (needs cluster.state=redis);
+               "dotm node list|drain|undrain" operate nodes through a controller.
   secret       Print the BigBlueButton API URL and secret to configure a portal or LMS
                with (like "bbb-conf --secret").
   tenant       List, add, update or remove tenants (institutions): their secrets,
@@ -101,7 +103,9 @@ Options:
   --rtc-listen-ip <ip>   address the media sockets bind to (default 127.0.0.1)
   --log-level <l>        debug | info | warn | error (default info)
   --log-format <f>       pretty | json (default pretty)
-  -h, --help             this help`,
+  -h, --help             this help
+
+${NODE_CLI_HELP}`,
 };
 
 const COMMON_FLAGS = ['log-level', 'log-format'];
@@ -134,6 +138,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (command === 'tenant') return tenantCommand(rest);
+  if (command === 'node' && rest[0] !== undefined && NODE_SUBCOMMANDS.has(rest[0])) {
+    return runNodeCli(rest, {
+      env: process.env,
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+    });
+  }
   let parsed: ReturnType<typeof parseCommandArgs>;
   try {
     parsed = parseCommandArgs(rest);

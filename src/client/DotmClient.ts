@@ -79,7 +79,11 @@ export interface DotmClientEvents {
   ];
   /** A remote stream is subscribed: `stream.mediaStream` is ready to play. */
   streamAdded: [stream: RemoteStream];
-  /** Mute flags changed, or (mediaChanged) the stream moved and `stream.mediaStream` is a new object. */
+  /**
+   * Mute flags changed, or (mediaChanged) the stream moved after a failure and `stream.mediaStream`
+   * is a new object. A stream migrated off a draining node keeps its MediaStream (new tracks
+   * swapped in once they carry media): no event, nothing for the app to do.
+   */
   streamUpdated: [stream: RemoteStream, mediaChanged: boolean];
   streamRemoved: [stream: RemoteStream];
   /**
@@ -129,6 +133,14 @@ const ANNOUNCED_STATES: ReadonlySet<MediaSessionState> = new Set([
   'reconnecting',
   'failed',
 ]);
+/**
+ * A migrated subscription takes over once its tracks carry media (the browser unmutes a remote
+ * track at its first packet), or after this long connected without any: then it is as good as
+ * the old one, which closes within seconds anyway.
+ */
+const MIGRATION_MEDIA_WAIT_MS = 1_500;
+/** A replaced publisher connection closes on `streamMigrated`; this long at most if that never comes. */
+const RETIRED_CONNECTION_MAX_MS = 30_000;
 /** Controller answers to a rejoin after which trying again cannot help. */
 const FINAL_REJOIN_CODES = new Set(['not-found', 'forbidden', 'unauthorized', 'bad-request']);
 
@@ -355,7 +367,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
     local.stopTracks();
     this.emit('localStreamUnpublished', local);
     // DELETE before unpublish: the controller closes the OTM, after which the DELETE would 404.
-    await local.session?.close();
+    await Promise.all([local.session?.close(), this.#closeMigrationSessions(local)]);
     await this.#unpublishRemotely(local.streamId);
   }
 
@@ -579,7 +591,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
         const info = event.stream;
         const local = this.#localByStreamId(info.streamId);
         if (local) {
-          void this.#restartPublishing(local);
+          this.#ownStreamMoved(local, info);
           return;
         }
         if (this.#isOwn(info)) return;
@@ -589,7 +601,20 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
           return;
         }
         remote.update(info);
-        this.#resubscribe(remote);
+        // Migrated (the new node has the publisher already): make-before-break.
+        if (info.live === true && remote.state === 'connected' && remote.mediaStream)
+          this.#migrateSubscription(remote);
+        else this.#resubscribe(remote);
+        return;
+      }
+      case 'streamMigrating': {
+        const local = this.#localByStreamId(event.streamId);
+        if (local) this.#startPublishMigration(local, event.grant);
+        return;
+      }
+      case 'streamMigrated': {
+        const local = this.#localByStreamId(event.streamId);
+        if (local) this.#closeRetired(local);
         return;
       }
       case 'streamRemoved': {
@@ -598,6 +623,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
           this.#forgetLocal(local);
           local.stopTracks();
           void local.session?.close();
+          void this.#closeMigrationSessions(local);
           this.emit('localStreamUnpublished', local);
           this.#emitError(new DotmError('stream-removed', `the controller ended your ${local.kind} stream`));
           return;
@@ -656,6 +682,24 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
 
   #startSubscription(remote: RemoteStream): void {
     void remote.session?.close();
+    this.#dropPending(remote);
+    const session = this.#newWhepSession(remote);
+    remote.attach(session);
+    this.#startWhep(remote, session);
+  }
+
+  /**
+   * The stream migrated: a second subscription on its new node, while the current one still plays;
+   * it takes the current one's place once it has media (#takeOverSubscription).
+   */
+  #migrateSubscription(remote: RemoteStream): void {
+    this.#dropPending(remote);
+    const session = this.#newWhepSession(remote);
+    remote.pending = session;
+    this.#startWhep(remote, session);
+  }
+
+  #newWhepSession(remote: RemoteStream): WhepSession {
     const streamId = remote.streamId;
     const session: WhepSession = new WhepSession({
       ...this.#sessionOptions(),
@@ -666,25 +710,63 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
       // The stream is listed, so it exists: keep trying until it goes away (streamRemoved closes us).
       maxStartAttempts: Number.POSITIVE_INFINITY,
       onStateChange: (state) => {
-        if (!ANNOUNCED_STATES.has(state)) return;
-        if (this.#remote.get(streamId) !== remote || remote.session !== session) return;
+        if (this.#remote.get(streamId) !== remote) return;
+        if (remote.pending === session) {
+          if (state === 'connected') void this.#takeOverSubscription(remote, session);
+          return;
+        }
+        if (!ANNOUNCED_STATES.has(state) || remote.session !== session) return;
         this.emit('streamStateChanged', remote, state);
       },
       onMediaStream: (mediaStream) => {
-        if (this.#remote.get(streamId) !== remote || remote.session !== session) return;
+        if (this.#remote.get(streamId) !== remote) return;
+        // A browser may report the connection up before the answer's tracks are handed out.
+        if (remote.pending === session && session.state === 'connected')
+          void this.#takeOverSubscription(remote, session);
+        if (remote.session !== session) return;
         if (remote.setMediaStream(mediaStream)) this.emit('streamAdded', remote);
         else this.emit('streamUpdated', remote, true);
       },
     });
-    remote.attach(session);
+    return session;
+  }
+
+  #startWhep(remote: RemoteStream, session: WhepSession): void {
     session.start().catch((error: DotmError) => {
-      if (this.#remote.get(streamId) === remote && error.code !== 'closed') {
-        this.#logger.warn(`cannot subscribe to ${streamId}`, { error });
+      if (this.#remote.get(remote.streamId) === remote && error.code !== 'closed') {
+        this.#logger.warn(`cannot subscribe to ${remote.streamId}`, { error });
       }
     });
   }
 
+  /**
+   * The migrated subscription is connected and has its tracks (both, in either order: called on
+   * each): once its media flows it replaces the old one, tracks swapped in place.
+   */
+  async #takeOverSubscription(remote: RemoteStream, session: WhepSession): Promise<void> {
+    if (!session.mediaStream) return;
+    await firstMedia(session.mediaStream, MIGRATION_MEDIA_WAIT_MS);
+    if (this.#remote.get(remote.streamId) !== remote || remote.pending !== session) return;
+    const old = remote.session;
+    remote.pending = undefined;
+    remote.attach(session);
+    const next = session.mediaStream;
+    if (next && !remote.swapTracks(next)) this.emit('streamUpdated', remote, true);
+    if (old && old.state !== 'connected' && session.state === 'connected')
+      this.emit('streamStateChanged', remote, 'connected');
+    this.#logger.debug('subscription moved to the stream’s new node', { streamId: remote.streamId });
+    // Leaving the old OTM (DELETE) tells the controller this subscriber has moved.
+    void old?.close();
+  }
+
+  #dropPending(remote: RemoteStream): void {
+    const pending = remote.pending;
+    remote.pending = undefined;
+    void pending?.close();
+  }
+
   #resubscribe(remote: RemoteStream): void {
+    this.#dropPending(remote);
     const session = remote.session;
     if (session && session.state !== 'failed' && session.state !== 'closed') void session.reconnect();
     else this.#startSubscription(remote);
@@ -695,6 +777,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
     if (this.#remote.get(remote.streamId) !== remote) return;
     this.#remote.delete(remote.streamId);
     void remote.session?.close({ deleteResource: false });
+    this.#dropPending(remote);
     this.emit('streamRemoved', remote);
   }
 
@@ -804,7 +887,8 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
     return this.#request('publish', { kind: local.kind, audio: local.hasAudio, video: local.hasVideo });
   }
 
-  #createWhipSession(local: LocalStream, grant: MediaGrant): WhipSession {
+  /** `attach` false: a migration's second connection, which becomes the stream's on `streamMoved`. */
+  #createWhipSession(local: LocalStream, grant: MediaGrant, attach = true): WhipSession {
     const session: WhipSession = new WhipSession({
       ...this.#sessionOptions(),
       grant,
@@ -812,7 +896,12 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
       video: local.hasVideo,
       audioTrack: local.audioTrack,
       videoTrack: local.videoTrack,
-      renewGrant: () => this.#request('republish', { streamId: local.streamId }),
+      // Only the stream's current connection may ask again: `republish` answers the stream's
+      // current node, which is the old one for a migration's connection and wrong for a replaced one.
+      renewGrant: () =>
+        local.session === session
+          ? this.#request('republish', { streamId: local.streamId })
+          : Promise.reject(new DotmError('closed', 'this connection is not the stream’s current one')),
       onStateChange: (state, error) => {
         if (local.session !== session || this.#localByStreamId(local.streamId) !== local) return;
         if (ANNOUNCED_STATES.has(state)) this.emit('localStreamStateChanged', local, state);
@@ -823,8 +912,53 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
         }
       },
     });
-    local.attach(session);
+    if (attach) local.attach(session);
     return session;
+  }
+
+  /** `streamMigrating`: publish the same tracks to the new node too; the current connection keeps flowing. */
+  #startPublishMigration(local: LocalStream, grant: MediaGrant): void {
+    void local.migration?.close();
+    const session = this.#createWhipSession(local, grant, false);
+    local.migration = session;
+    session.start().catch((error: unknown) => {
+      this.#logger.debug('could not reach the node the stream migrates to', {
+        error,
+        streamId: local.streamId,
+      });
+    });
+  }
+
+  #ownStreamMoved(local: LocalStream, info: StreamInfo): void {
+    const migration = local.migration;
+    local.migration = undefined;
+    if (migration && info.live === true && migration.state !== 'failed' && migration.state !== 'closed') {
+      const old = local.session;
+      local.attach(migration);
+      clearTimeout(local.retiredTimer);
+      void local.retired?.close();
+      local.retired = old;
+      local.retiredTimer = setTimeout(() => this.#closeRetired(local), RETIRED_CONNECTION_MAX_MS);
+      return;
+    }
+    void migration?.close();
+    void this.#restartPublishing(local);
+  }
+
+  /** The old OTM of a migrated stream is closing (`streamMigrated`): our connection to it goes too. */
+  #closeRetired(local: LocalStream): void {
+    clearTimeout(local.retiredTimer);
+    const retired = local.retired;
+    local.retired = undefined;
+    void retired?.close();
+  }
+
+  /** A stream's migration leftovers, when it ends. */
+  #closeMigrationSessions(local: LocalStream): Promise<unknown> {
+    const migration = local.migration;
+    local.migration = undefined;
+    this.#closeRetired(local);
+    return Promise.resolve(migration?.close());
   }
 
   /** The stream moved to another node: same streamId, fresh grant, same tracks. */
@@ -906,6 +1040,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
         camera.setTrack('video', null);
         track.stop();
         await camera.session?.replaceTrack('video', null);
+        await camera.migration?.replaceTrack('video', null);
       }
     } else if (!camera.videoTrack) {
       let track: MediaStreamTrack | undefined;
@@ -922,6 +1057,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
       }
       camera.setTrack('video', track);
       await camera.session?.replaceTrack('video', track);
+      await camera.migration?.replaceTrack('video', track);
     }
     camera.applyMute(camera.audioMuted, this.#videoMutedFlag());
     this.emit('localStreamUpdated', camera);
@@ -1044,7 +1180,9 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
     const sessions = [...this.#remote.values(), ...this.localStreams].map((stream) =>
       stream.session?.close(),
     );
-    await Promise.allSettled(sessions);
+    for (const remote of this.#remote.values()) this.#dropPending(remote);
+    const migrations = this.localStreams.map((local) => this.#closeMigrationSessions(local));
+    await Promise.allSettled([...sessions, ...migrations]);
   }
 
   #setConnectionState(state: ConnectionState): void {
@@ -1088,4 +1226,23 @@ function mediaError(error: unknown, what: string): DotmError {
     default:
       return new DotmError('media-error', `cannot start ${what}${detail}`, { cause: error });
   }
+}
+
+/**
+ * Resolves once one of the stream's tracks (video first, it is what people see) has media — the
+ * browser unmutes a remote track at its first packet — or after `timeoutMs`.
+ */
+function firstMedia(stream: MediaStream | undefined, timeoutMs: number): Promise<void> {
+  const tracks = stream ? [...stream.getVideoTracks(), ...stream.getAudioTracks()] : [];
+  const track = tracks[0];
+  if (track?.muted !== true) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      track.removeEventListener('unmute', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    track.addEventListener('unmute', done);
+  });
 }

@@ -77,6 +77,16 @@ export class LocalStream {
     this.#session = session;
   }
 
+  /**
+   * @internal While the stream migrates off a draining node: the second connection, to the new
+   * node (`streamMigrating`), until `streamMoved` makes it the stream's session.
+   */
+  migration: WhipSession | undefined;
+  /** @internal The connection a migration replaced: it keeps feeding the old node until `streamMigrated`. */
+  retired: WhipSession | undefined;
+  /** @internal */
+  retiredTimer: ReturnType<typeof setTimeout> | undefined;
+
   /** @internal Disabled tracks send silence / black frames: muting without renegotiation. */
   applyMute(audioMuted: boolean, videoMuted: boolean): void {
     this.#audioMuted = audioMuted;

@@ -10,5 +10,13 @@ export interface ClusterState {
   removeNode(nodeId: string): Promise<void>;
   /** Live nodes only. */
   listNodes(): Promise<NodeReport[]>;
+  /**
+   * A cluster-wide lease under `name`, so that one controller at a time does a job (defragmenting):
+   * true when `holder` holds it now (taken free, or renewed for another `ttlMs`), false while
+   * someone else holds it. It lapses by itself when its holder stops renewing.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up, if `holder` holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -7,10 +7,39 @@ export interface NodeReport {
   version: string;
   startedAt: number;
   reportedAt: number;
+  /** Placement leaves the node out: it is being drained (see `drain`) or shutting down. */
   draining: boolean;
+  /**
+   * Set while an operator (or the controller's defragmenter) drains the node: controllers move its
+   * OTMs elsewhere. Kept by the node itself, so every controller sees it and it survives a
+   * controller crash; a restarted node process starts undrained.
+   */
+  drain?: NodeDrain;
+  /**
+   * Generation of the controller↔node wire protocol (internal API, events, WHIP/WHEP behaviour):
+   * a controller places nothing on a node whose protocol it does not speak, so a rolling upgrade
+   * can add nodes of the next generation before the controllers know it. Missing means 1 (nodes
+   * older than the field).
+   */
+  protocol?: number;
   workers: number;
   load: NodeLoad;
   capacity: NodeCapacity;
+}
+
+export interface NodeDrain {
+  /** Why, for the operator: e.g. "operator", "defragment: nearly empty". */
+  reason: string;
+  /** Also remove streams of WHIP-only publishers (OBS), which cannot be told to move. */
+  force: boolean;
+  since: number;
+}
+
+/** The wire-protocol generation this code speaks (see NodeReport.protocol). */
+export const NODE_PROTOCOL = 1;
+
+export function protocolOf(report: Pick<NodeReport, 'protocol'>): number {
+  return typeof report.protocol === 'number' ? report.protocol : 1;
 }
 
 export interface NodeLoad {

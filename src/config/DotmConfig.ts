@@ -57,6 +57,13 @@ export interface ControllerConfig {
   placementPolicy: 'least-loaded' | 'region-aware' | 'pack' | 'spread';
   regionDistances: Record<string, Record<string, number>>;
   packHeadroom: number;
+  region: string;
+  migrationConnectTimeoutMs: number;
+  migrationHandoverMs: number;
+  defragmentIntervalMs: number;
+  defragmentMaxOtms: number;
+  defragmentMaxUtilization: number;
+  defragmentTargetUtilization: number;
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   maxBodyBytes: number;
 }

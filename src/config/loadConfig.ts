@@ -186,6 +186,16 @@ function checkConsistency(config: DotmConfig): void {
       `controller.packHeadroom must be a share of capacity, 0 < x ≤ 1 (0.8 = 80 %), got ${packHeadroom}`,
     );
   }
+  for (const key of ['defragmentMaxUtilization', 'defragmentTargetUtilization'] as const) {
+    const share = config.controller[key];
+    if (!(share >= 0 && share <= 1))
+      throw new ConfigError(`controller.${key} must be a share of capacity, 0 ≤ x ≤ 1, got ${share}`);
+  }
+  for (const key of ['migrationConnectTimeoutMs', 'migrationHandoverMs', 'defragmentIntervalMs'] as const) {
+    const ms = config.controller[key];
+    if (!(Number.isInteger(ms) && ms >= 0))
+      throw new ConfigError(`controller.${key} must be a whole number of milliseconds ≥ 0, got ${ms}`);
+  }
   if (config.node.rtcMinPort > config.node.rtcMaxPort) {
     throw new ConfigError(
       `node.rtcMinPort (${config.node.rtcMinPort}) is above node.rtcMaxPort (${config.node.rtcMaxPort})`,

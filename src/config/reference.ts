@@ -86,6 +86,40 @@ export const referenceConfig: DotmConfig = {
      * packets) without pushing the node to its limit.
      */
     packHeadroom: 0.8,
+    /**
+     * Where this controller's participants are, for placement, when their admission says nothing
+     * (a portal tenant's region says more). Empty: unknown, so 'region-aware' acts as least-loaded
+     * for them. Set it when each region has its own controllers behind a geo load balancer.
+     */
+    region: '',
+    /**
+     * Draining a node moves each stream make-before-break: its publisher opens a second connection
+     * to the new node while the old one still flows. A publisher that has not reached the new node
+     * after this long (an older client, a failed connection) is moved as after a node failure
+     * (about 0.3 s gap). Five seconds covers a slow ICE + DTLS setup several times over.
+     */
+    migrationConnectTimeoutMs: 5000,
+    /**
+     * After a migrated stream's subscribers were told it moved, its old OTM forwards at most this
+     * long more (it closes earlier once they all left it). Switching takes a subscriber well under
+     * a second; WHEP-only viewers, who cannot be told, lose the stream when it closes.
+     */
+    migrationHandoverMs: 4000,
+    /**
+     * Defragmenting: every this many ms one controller of the cluster (a lease in the cluster state)
+     * looks for a nearly empty node (see the next settings) while the others have room, and drains
+     * it (reason "defragment") so that it can be turned off; it undrains such a node again when the
+     * other nodes fill up. 0 (default) turns it off: an operator who scales nodes down decides.
+     */
+    defragmentIntervalMs: 0,
+    /** A node with at most this many OTMs (and at most defragmentMaxUtilization) is nearly empty. */
+    defragmentMaxOtms: 2,
+    defragmentMaxUtilization: 0.1,
+    /**
+     * Only drain a node when the other active nodes would stay below this share of capacity (on
+     * average) after taking its load; a defragmented node is undrained when they pass it.
+     */
+    defragmentTargetUtilization: 0.6,
     /** STUN/TURN servers handed to clients (WHIP/WHEP `Link` headers and the SDK). None by default. */
     iceServers: [],
     /** Largest HTTP request body accepted (SDP offers are a few KiB). */

@@ -7,13 +7,17 @@ import type { NodeEvent } from '../cluster/NodeEvent.ts';
 import type { RoomDirectory } from '../cluster/RoomDirectory.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
 import type { Logger } from '../log/Logger.ts';
+import { ApiKeys } from '../security/ApiKeys.ts';
 import { ClusterAuth } from '../security/ClusterAuth.ts';
 import { MediaTokens } from '../security/MediaTokens.ts';
 import { DOTM_VERSION } from '../version.ts';
 import { buildWebAssets } from '../web/WebAssets.ts';
 import { ControllerHttpServer, type HttpMount } from './ControllerHttpServer.ts';
+import { Defragmenter } from './Defragmenter.ts';
 import { HttpNodeCommander } from './HttpNodeCommander.ts';
 import type { JoinAdmission } from './JoinAdmission.ts';
+import { createNodeAdminApi } from './NodeAdminApi.ts';
+import { NodeDrainer } from './NodeDrainer.ts';
 import { NodeWatcher } from './NodeWatcher.ts';
 import { leastLoaded } from './placement/leastLoaded.ts';
 import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
@@ -86,6 +90,11 @@ export class Controller {
   #unsubscribe: (() => void) | undefined;
   #nodeWatch: NodeJS.Timeout | undefined;
   readonly #nodeWatcher: NodeWatcher;
+  readonly #drainer: NodeDrainer;
+  /** A drain check is running: the next tick skips rather than piling up. */
+  #drainChecking = false;
+  #defragmenter: Defragmenter | undefined;
+  #defragmentTimer: NodeJS.Timeout | undefined;
   readonly #extension: ControllerExtension;
   #url = '';
   #internalUrl = '';
@@ -97,10 +106,17 @@ export class Controller {
     this.#log = options.log.child({ component: 'controller' });
     this.#directory = options.roomDirectory ?? new MemoryRoomDirectory();
     this.#ownsDirectory = options.roomDirectory === undefined;
+    const commander = new HttpNodeCommander(new ClusterAuth(options.config.cluster.secret));
+    const { controller: settings } = options.config;
     this.rooms = new RoomService({
       onRoomChanged: (room) => this.homes.changed(room),
       clusterState: options.clusterState,
-      commander: new HttpNodeCommander(new ClusterAuth(options.config.cluster.secret)),
+      commander,
+      defaultRegion: settings.region,
+      migration: {
+        connectTimeoutMs: settings.migrationConnectTimeoutMs,
+        handoverTimeoutMs: settings.migrationHandoverMs,
+      },
       placement: POLICIES[options.config.controller.placementPolicy](options.config.controller),
       tokens: new MediaTokens(options.tokenSecret, options.config.controller.tokenTtlSeconds),
       iceServers: options.config.controller.iceServers,
@@ -120,6 +136,12 @@ export class Controller {
       },
       log: options.log,
       ...options.homeTimings,
+    });
+    this.#drainer = new NodeDrainer({
+      clusterState: options.clusterState,
+      commander,
+      rooms: this.rooms,
+      log: options.log,
     });
     this.#extension = options.extend?.(this.rooms) ?? {};
     if (this.#extension.observer) this.rooms.observe(this.#extension.observer);
@@ -186,7 +208,15 @@ export class Controller {
       signalling: this.#signalling,
       clusterState,
       assets: await buildWebAssets(),
-      mounts: this.#extension.mounts,
+      mounts: [
+        createNodeAdminApi({
+          drainer: this.#drainer,
+          authorize: new ApiKeys(this.#options.apiKeys).authorize,
+          maxBodyBytes: config.controller.maxBodyBytes,
+          log: this.#options.log,
+        }),
+        ...(this.#extension.mounts ?? []),
+      ],
       homes: this.homes,
       log: this.#options.log,
     });
@@ -200,9 +230,11 @@ export class Controller {
     this.#nodeWatch = setInterval(
       () => {
         this.#nodeWatcher.check().catch((error) => this.#log.warn('node watch failed', { error }));
+        this.#checkDrains();
       },
       Math.max(100, Math.floor(config.cluster.nodeTimeoutMs / 10)),
     );
+    this.#startDefragmenting();
     this.#log.info('controller ready', {
       url: this.#url,
       controllerId: this.homes.controllerId,
@@ -210,8 +242,52 @@ export class Controller {
     });
   }
 
+  /** controller.defragmentIntervalMs > 0: empty nearly empty nodes, one controller of the cluster at a time. */
+  #startDefragmenting(): void {
+    const settings = this.#options.config.controller;
+    if (settings.defragmentIntervalMs <= 0) return;
+    const defragmenter = new Defragmenter({
+      clusterState: this.#options.clusterState,
+      commands: this.#drainer,
+      holder: this.homes.controllerId,
+      settings: {
+        intervalMs: settings.defragmentIntervalMs,
+        maxOtms: settings.defragmentMaxOtms,
+        maxUtilization: settings.defragmentMaxUtilization,
+        targetUtilization: settings.defragmentTargetUtilization,
+      },
+      log: this.#options.log,
+    });
+    this.#defragmenter = defragmenter;
+    let running = false;
+    this.#defragmentTimer = setInterval(() => {
+      if (running) return;
+      running = true;
+      defragmenter
+        .tick()
+        .catch((error) => this.#log.warn('defragmenting failed', { error }))
+        .finally(() => {
+          running = false;
+        });
+    }, settings.defragmentIntervalMs);
+  }
+
+  /** Streams of this controller's rooms leave draining nodes (NodeDrainer). */
+  #checkDrains(): void {
+    if (this.#drainChecking) return;
+    this.#drainChecking = true;
+    this.#drainer
+      .check()
+      .catch((error) => this.#log.warn('drain check failed', { error }))
+      .finally(() => {
+        this.#drainChecking = false;
+      });
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#nodeWatch);
+    clearInterval(this.#defragmentTimer);
+    await this.#defragmenter?.close();
     this.#unsubscribe?.();
     if (this.#options.handOverOnClose) {
       // Snapshots written and leases released first: then the rooms are forgotten here, their

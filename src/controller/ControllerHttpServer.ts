@@ -102,12 +102,8 @@ export class ControllerHttpServer {
           if (await this.#answeredByHome(req, res, p.room!, false)) return;
           sendJson(res, 200, this.#roomView(p.room!));
         }),
-      )
-      .add(
-        'GET',
-        '/api/v1/nodes',
-        api(async (_req, res) => sendJson(res, 200, { nodes: await options.clusterState.listNodes() })),
       );
+    // GET /api/v1/nodes and the drain calls are NodeAdminApi's, mounted by the controller.
     this.#server = createDotmServer((req, res) => {
       this.#handle(req, res).catch((error) => sendError(res, error));
     });

@@ -39,6 +39,11 @@ export class HttpNodeCommander implements NodeCommander {
     return (await this.#call(nodeUrl, 'GET', '/internal/otms')) as NodeOtmList;
   }
 
+  async setDrain(nodeUrl: string, drain: { reason: string; force: boolean } | undefined): Promise<void> {
+    if (drain) await this.#call(nodeUrl, 'POST', '/internal/drain', drain);
+    else await this.#call(nodeUrl, 'POST', '/internal/undrain');
+  }
+
   async #call(nodeUrl: string, method: string, path: string, body?: unknown): Promise<unknown> {
     let response: Response;
     try {

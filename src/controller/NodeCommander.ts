@@ -18,4 +18,9 @@ export interface NodeCommander {
   closeOtm(nodeUrl: string, streamId: string): Promise<boolean>;
   /** The OTMs the node hosts now; rejects when the node cannot be asked. */
   listOtms(nodeUrl: string): Promise<NodeOtmList>;
+  /**
+   * Drains the node (`drain` given: it takes no new OTM and reports the drain in every heartbeat,
+   * so that every controller moves its OTMs away) or takes it back (`undefined`).
+   */
+  setDrain(nodeUrl: string, drain: { reason: string; force: boolean } | undefined): Promise<void>;
 }

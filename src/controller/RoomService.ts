@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClusterState } from '../cluster/ClusterState.ts';
 import type { NodeEvent } from '../cluster/NodeEvent.ts';
-import type { NodeReport } from '../cluster/NodeReport.ts';
+import { type NodeReport, protocolOf } from '../cluster/NodeReport.ts';
 import type { NodeOtmList, OtmListing } from '../cluster/OtmListing.ts';
 import type { Logger } from '../log/Logger.ts';
 import { isValidRoomName, ROOM_NAME_ERROR_CODE, ROOM_NAME_RULE } from '../protocol/roomName.ts';
@@ -25,6 +25,7 @@ import type { RoomObserver } from './RoomObserver.ts';
 import { Participant, type ParticipantSink } from './rooms/Participant.ts';
 import { Room } from './rooms/Room.ts';
 import type { RoomSnapshot } from './rooms/RoomSnapshot.ts';
+import type { OtmLocation, StreamMigration } from './rooms/StreamMigration.ts';
 import { StreamRecord } from './rooms/StreamRecord.ts';
 import { RECONNECT_CLOSE_CODE } from './SignallingProxy.ts';
 
@@ -41,6 +42,34 @@ export interface RoomServiceOptions {
    * when it closes): the controller writes the room's snapshot.
    */
   onRoomChanged?: (room: string) => void;
+  /**
+   * The region placement assumes for a publisher whose admission named none (controller.region);
+   * empty or undefined: unknown, and region-aware placement acts as least-loaded for it.
+   */
+  defaultRegion?: string;
+  /** Timings of a drain's make-before-break migration (see migrateOff). */
+  migration?: Partial<MigrationTimings>;
+}
+
+export interface MigrationTimings {
+  /** How long the publisher has to reach the new OTM before the stream moves as after a failure. */
+  connectTimeoutMs: number;
+  /** How long the old OTM keeps forwarding after `streamMoved`, at most, for subscribers to switch. */
+  handoverTimeoutMs: number;
+}
+
+const DEFAULT_MIGRATION: MigrationTimings = { connectTimeoutMs: 5000, handoverTimeoutMs: 4000 };
+
+/** What migrateOff did with the streams it found on the node. */
+export interface MigrationSummary {
+  /** Streams whose migration started now. */
+  started: number;
+  /** Streams already moving. */
+  moving: number;
+  /** Streams of WHIP-only publishers (OBS), which cannot be told to move: they stay until they end. */
+  whipOnly: Array<{ room: string; streamId: string }>;
+  /** Streams of WHIP-only publishers removed because the drain was forced. */
+  removed: number;
 }
 
 const MAX_NAME = 100;
@@ -58,6 +87,10 @@ export interface RoomServiceStats {
   placements: number;
   placementFailures: number;
   replacements: number;
+  /** Streams moved make-before-break off a draining node. */
+  migrations: number;
+  /** Migrations whose publisher did not reach the new OTM in time: moved as after a failure. */
+  migrationFallbacks: number;
 }
 
 /**
@@ -74,10 +107,15 @@ export class RoomService {
     placements: 0,
     placementFailures: 0,
     replacements: 0,
+    migrations: 0,
+    migrationFallbacks: 0,
   };
   readonly #options: RoomServiceOptions;
   readonly #log: Logger;
-  readonly #load = new NodeLoadTracker();
+  readonly #load = new NodeLoadTracker({ onUnspokenProtocol: (report) => this.#unspokenProtocol(report) });
+  /** `nodeId protocol` pairs already logged as not spoken: said once per node, not per placement. */
+  readonly #unspokenLogged = new Set<string>();
+  readonly #migrationTimings: MigrationTimings;
   /** streamId → room name, for node events that only know the stream. */
   readonly #streamRooms = new Map<string, string>();
 
@@ -86,6 +124,7 @@ export class RoomService {
   constructor(options: RoomServiceOptions) {
     this.#options = options;
     this.#log = options.log.child({ component: 'rooms' });
+    this.#migrationTimings = { ...DEFAULT_MIGRATION, ...options.migration };
   }
 
   /** Tells `observer` what happens in rooms from now on (portal meetings, webhooks, statistics). */
@@ -99,7 +138,14 @@ export class RoomService {
     roomName: string,
     name: string,
     sink: ParticipantSink | undefined,
-    options: { rejoin?: RejoinTicket; role?: Role; headless?: boolean; externalUserId?: string } = {},
+    options: {
+      rejoin?: RejoinTicket;
+      role?: Role;
+      headless?: boolean;
+      externalUserId?: string;
+      /** Where the participant is (JoinAdmission's Admitted.region): its streams' OTMs are placed near it. */
+      region?: string;
+    } = {},
   ): JoinResult {
     checkRoomName(roomName);
     const displayName = checkText('name', name, MAX_NAME);
@@ -124,6 +170,7 @@ export class RoomService {
       rejoinSecret: randomBytes(18).toString('base64url'),
       headless: options.headless ?? false,
       externalUserId: options.externalUserId,
+      region: options.region,
     });
     participant.sink = sink;
     room.participants.set(participant.participantId, participant);
@@ -171,7 +218,7 @@ export class RoomService {
     participant.pendingPublishes++;
     let node: NodeReport;
     try {
-      node = await this.#placeOtm(roomName, streamId, participantId);
+      node = await this.#placeOtm(roomName, streamId, participant);
     } finally {
       participant.pendingPublishes--;
     }
@@ -383,7 +430,9 @@ export class RoomService {
     const roomName = this.#streamRooms.get(event.streamId);
     const room = roomName ? this.rooms.get(roomName) : undefined;
     const stream = room?.streams.get(event.streamId);
-    if (!room || !stream || stream.nodeId !== event.nodeId) return;
+    if (!room || !stream) return;
+    if (this.#migrationEvent(room, stream, event)) return;
+    if (stream.nodeId !== event.nodeId) return;
     switch (event.type) {
       case 'publisherConnected': {
         clearTimeout(stream.publisherLostTimer);
@@ -417,6 +466,12 @@ export class RoomService {
         this.#awaitPublisher(room, stream);
         return;
       }
+      case 'subscriberConnected':
+        stream.subscribers.add(event.participantId);
+        return;
+      case 'subscriberDisconnected':
+        stream.subscribers.delete(event.participantId);
+        return;
       case 'otmClosed':
         if (event.reason === CLOSED_BY_CONTROLLER) return;
         // Its worker died: the node itself may be unwell, so the stream goes elsewhere.
@@ -438,6 +493,17 @@ export class RoomService {
     const moves: Promise<void>[] = [];
     for (const room of this.rooms.values()) {
       for (const stream of room.streams.values()) {
+        const migration = stream.migration;
+        const otherNode = migration?.phase === 'handing-over' ? migration.from : migration?.to;
+        if (otherNode?.nodeId === nodeId && stream.nodeId !== nodeId) {
+          // The other end of a migration is gone: the stream stays where its record says.
+          clearTimeout(migration!.timer);
+          stream.migration = undefined;
+          if (migration!.phase === 'handing-over')
+            room.participants
+              .get(stream.participantId)
+              ?.sink?.send({ type: 'streamMigrated', streamId: stream.streamId });
+        }
         if (stream.nodeId !== nodeId || stream.nodeStartedAt === restartedAt) continue;
         moves.push(this.#replaceOtm(room, stream, why, restartedAt === undefined ? nodeId : undefined));
       }
@@ -515,6 +581,10 @@ export class RoomService {
     this.rooms.delete(roomName);
     for (const stream of room.streams.values()) {
       clearTimeout(stream.publisherLostTimer);
+      // Its other OTM is left to the new home: adopting, it closes OTMs of the room's streams
+      // found on nodes other than the recorded one.
+      clearTimeout(stream.migration?.timer);
+      stream.migration = undefined;
       this.#streamRooms.delete(stream.streamId);
     }
     for (const participant of room.participants.values()) {
@@ -532,19 +602,282 @@ export class RoomService {
     for (const name of [...this.rooms.keys()]) this.evict(name, 'controller shutting down');
   }
 
+  // ── drain: moving streams off a node, make-before-break ──────────────────────────────
+
+  /**
+   * Moves every stream of this controller's rooms off `nodeId` (a draining node; placement no longer
+   * chooses it). For each stream whose publisher has a socket: a new OTM on another node, the
+   * publisher told to publish there too (`streamMigrating`), and once its media reached the new
+   * OTM the room is told `streamMoved` (live) and subscribers switch while the old OTM still
+   * forwards; the old OTM closes when they left it or after `handoverTimeoutMs`. A stream not live
+   * yet simply moves. WHIP-only publishers (OBS) cannot be told anything: their streams stay
+   * (listed in the answer) unless `force`, which removes them. Idempotent: call it on every look
+   * at a draining node; streams already moving are left alone.
+   */
+  async migrateOff(nodeId: string, options: { force?: boolean } = {}): Promise<MigrationSummary> {
+    const summary: MigrationSummary = { started: 0, moving: 0, whipOnly: [], removed: 0 };
+    const work: Promise<void>[] = [];
+    for (const room of this.rooms.values()) {
+      for (const stream of room.streams.values()) {
+        if (stream.nodeId !== nodeId) continue;
+        if (stream.migration || stream.relocating) {
+          summary.moving++;
+          continue;
+        }
+        const publisher = room.participants.get(stream.participantId);
+        if (publisher?.headless) {
+          if (options.force) {
+            summary.removed++;
+            work.push(this.#removeStream(room, stream, 'publisher-lost'));
+          } else {
+            summary.whipOnly.push({ room: room.name, streamId: stream.streamId });
+          }
+          continue;
+        }
+        summary.started++;
+        work.push(
+          stream.live
+            ? this.#migrate(room, stream)
+            : this.#replaceOtm(room, stream, `node ${nodeId} draining`, undefined, true),
+        );
+      }
+    }
+    await Promise.all(work);
+    return summary;
+  }
+
+  /** Streams of this controller's rooms whose OTM is on `nodeId` (a migrating one counts where its record points). */
+  streamsOn(nodeId: string): number {
+    let count = 0;
+    for (const room of this.rooms.values()) {
+      for (const stream of room.streams.values()) if (stream.nodeId === nodeId) count++;
+    }
+    return count;
+  }
+
+  async #migrate(room: Room, stream: StreamRecord): Promise<void> {
+    const from: OtmLocation = {
+      nodeId: stream.nodeId,
+      nodeUrl: stream.nodeUrl,
+      nodeStartedAt: stream.nodeStartedAt,
+    };
+    const migration: StreamMigration = {
+      phase: 'placing',
+      from,
+      to: undefined,
+      waiting: new Set(),
+      startedAt: Date.now(),
+      timer: undefined,
+    };
+    stream.migration = migration;
+    let node: NodeReport;
+    try {
+      node = await this.#placeOtm(room.name, stream.streamId, this.#publisherOf(room, stream), from.nodeId);
+    } catch (error) {
+      if (stream.migration === migration) stream.migration = undefined;
+      this.#log.warn('could not place a draining node’s stream elsewhere; trying again later', {
+        room: room.name,
+        streamId: stream.streamId,
+        error,
+      });
+      return;
+    }
+    if (
+      stream.migration !== migration ||
+      room.streams.get(stream.streamId) !== stream ||
+      this.rooms.get(room.name) !== room
+    ) {
+      // The stream ended, failed over or went to another controller while the new OTM was made.
+      await this.#closeOtm(node.url, stream.streamId);
+      return;
+    }
+    migration.phase = 'connecting';
+    migration.to = { nodeId: node.nodeId, nodeUrl: node.url, nodeStartedAt: node.startedAt };
+    migration.timer = setTimeout(() => {
+      this.#migrationFallback(room, stream, migration).catch((error) =>
+        this.#log.error('moving a stream whose publisher did not follow failed', { error }),
+      );
+    }, this.#migrationTimings.connectTimeoutMs);
+    this.#log.info('stream migrating', {
+      room: room.name,
+      streamId: stream.streamId,
+      from: from.nodeId,
+      to: node.nodeId,
+    });
+    room.participants.get(stream.participantId)?.sink?.send({
+      type: 'streamMigrating',
+      streamId: stream.streamId,
+      grant: this.#grantAt(room.name, stream, node.url, stream.participantId, 'publish'),
+    });
+  }
+
+  /** The publisher reached the new OTM: the stream is there now, subscribers follow. */
+  #handOver(room: Room, stream: StreamRecord, event: { hasAudio: boolean; hasVideo: boolean }): void {
+    const migration = stream.migration;
+    if (!migration?.to || migration.phase !== 'connecting') return;
+    clearTimeout(migration.timer);
+    migration.phase = 'handing-over';
+    this.#moveRecord(stream, migration.to);
+    stream.hasAudio = event.hasAudio;
+    stream.hasVideo = event.hasVideo;
+    stream.live = true;
+    clearTimeout(stream.publisherLostTimer);
+    stream.publisherLostTimer = undefined;
+    // The old OTM's subscribers are who the hand-over waits for; the new OTM starts with none. A
+    // room taken over from a snapshot does not know them: everyone else with a socket may be one.
+    migration.waiting = stream.subscribersKnown ? stream.subscribers : this.#othersWithSockets(room, stream);
+    stream.subscribers = new Set();
+    stream.subscribersKnown = true;
+    this.stats.migrations++;
+    this.#log.info('stream migrated: subscribers switching', {
+      room: room.name,
+      streamId: stream.streamId,
+      from: migration.from.nodeId,
+      to: migration.to.nodeId,
+      ms: Date.now() - migration.startedAt,
+    });
+    room.broadcast({ type: 'streamMoved', stream: stream.info() });
+    this.#changed(room.name);
+    if (migration.waiting.size === 0) {
+      this.#endMigration(room, stream, migration);
+      return;
+    }
+    migration.timer = setTimeout(
+      () => this.#endMigration(room, stream, migration),
+      this.#migrationTimings.handoverTimeoutMs,
+    );
+  }
+
+  /** Subscribers left the old OTM (or the time is up): it closes, and the publisher's old connection with it. */
+  #endMigration(room: Room, stream: StreamRecord, migration: StreamMigration): void {
+    if (stream.migration !== migration) return;
+    clearTimeout(migration.timer);
+    stream.migration = undefined;
+    if (migration.waiting.size > 0)
+      this.#log.info('old OTM closed with subscribers still on it', {
+        streamId: stream.streamId,
+        waiting: migration.waiting.size,
+      });
+    room.participants
+      .get(stream.participantId)
+      ?.sink?.send({ type: 'streamMigrated', streamId: stream.streamId });
+    void this.#closeOtm(migration.from.nodeUrl, stream.streamId);
+  }
+
+  /**
+   * The publisher did not reach the new OTM in time (an older client, a failed connection): the
+   * stream moves there as after a node failure, its publisher republishing, subscribers waiting.
+   */
+  async #migrationFallback(room: Room, stream: StreamRecord, migration: StreamMigration): Promise<void> {
+    if (stream.migration !== migration || !migration.to || migration.phase !== 'connecting') return;
+    stream.migration = undefined;
+    if (room.streams.get(stream.streamId) !== stream || this.rooms.get(room.name) !== room) return;
+    this.#moveRecord(stream, migration.to);
+    stream.subscribers = new Set();
+    stream.subscribersKnown = true;
+    stream.live = false;
+    clearTimeout(stream.publisherLostTimer);
+    stream.publisherLostTimer = undefined;
+    this.stats.migrationFallbacks++;
+    this.#log.warn('publisher did not follow its migrating stream: moved as after a failure', {
+      room: room.name,
+      streamId: stream.streamId,
+      from: migration.from.nodeId,
+      to: migration.to.nodeId,
+    });
+    room.broadcast({ type: 'streamMoved', stream: stream.info() });
+    this.#changed(room.name);
+    await this.#closeOtm(migration.from.nodeUrl, stream.streamId);
+  }
+
+  /** Stops a migration (the stream ends or fails over): the OTM its record does not point at closes. */
+  #cancelMigration(stream: StreamRecord): Promise<void> {
+    const migration = stream.migration;
+    if (!migration) return Promise.resolve();
+    clearTimeout(migration.timer);
+    stream.migration = undefined;
+    const other = migration.phase === 'handing-over' ? migration.from : migration.to;
+    return other && other.nodeId !== stream.nodeId
+      ? this.#closeOtm(other.nodeUrl, stream.streamId)
+      : Promise.resolve();
+  }
+
+  /** Node events of the other OTM of a migrating stream; true when handled. */
+  #migrationEvent(room: Room, stream: StreamRecord, event: NodeEvent): boolean {
+    const migration = stream.migration;
+    if (!migration) return false;
+    if (migration.phase === 'connecting' && migration.to?.nodeId === event.nodeId) {
+      if (event.type === 'publisherConnected') this.#handOver(room, stream, event);
+      else if (event.type === 'otmClosed' && event.reason !== CLOSED_BY_CONTROLLER) {
+        // The new OTM's worker died: the next look at the draining node starts over.
+        clearTimeout(migration.timer);
+        stream.migration = undefined;
+      }
+      return true;
+    }
+    if (migration.phase === 'handing-over' && migration.from.nodeId === event.nodeId) {
+      if (event.type === 'subscriberDisconnected') {
+        migration.waiting.delete(event.participantId);
+        if (migration.waiting.size === 0) this.#endMigration(room, stream, migration);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  #othersWithSockets(room: Room, stream: StreamRecord): Set<string> {
+    const ids = new Set<string>();
+    for (const participant of room.participants.values()) {
+      if (participant.participantId !== stream.participantId && participant.sink && !participant.headless)
+        ids.add(participant.participantId);
+    }
+    return ids;
+  }
+
+  #moveRecord(stream: StreamRecord, to: OtmLocation): void {
+    stream.nodeId = to.nodeId;
+    stream.nodeUrl = to.nodeUrl;
+    stream.nodeStartedAt = to.nodeStartedAt;
+  }
+
+  #publisherOf(room: Room, stream: StreamRecord): Pick<Participant, 'participantId' | 'region'> {
+    return (
+      room.participants.get(stream.participantId) ?? {
+        participantId: stream.participantId,
+        region: undefined,
+      }
+    );
+  }
+
+  #unspokenProtocol(report: NodeReport): void {
+    const key = `${report.nodeId} ${protocolOf(report)}`;
+    if (this.#unspokenLogged.has(key)) return;
+    this.#unspokenLogged.add(key);
+    this.#log.warn('not placing on a node of a wire protocol this controller does not speak', {
+      nodeId: report.nodeId,
+      protocol: protocolOf(report),
+      version: report.version,
+    });
+  }
+
   // ── internals ────────────────────────────────────────────────────────────────────
 
   async #placeOtm(
     roomName: string,
     streamId: string,
-    publisherId: string,
+    publisher: Pick<Participant, 'participantId' | 'region'>,
     exceptNodeId?: string,
   ): Promise<NodeReport> {
+    const publisherId = publisher.participantId;
+    const region = publisher.region || this.#options.defaultRegion || undefined;
     const reports = (await this.#options.clusterState.listNodes()).filter((n) => n.nodeId !== exceptNodeId);
     const tried = new Set<string>();
     for (let attempt = 0; attempt < MAX_PLACEMENT_ATTEMPTS; attempt++) {
       const candidates = this.#load.candidates(reports.filter((r) => !tried.has(r.nodeId)));
-      const chosen = this.#options.placement.choose(candidates, { room: roomName });
+      const chosen = this.#options.placement.choose(candidates, {
+        room: roomName,
+        ...(region === undefined ? {} : { region }),
+      });
       if (!chosen) break;
       tried.add(chosen.report.nodeId);
       // Counted before the node answers, so that publishes arriving meanwhile go elsewhere.
@@ -582,18 +915,28 @@ export class RoomService {
     );
   }
 
-  async #replaceOtm(room: Room, stream: StreamRecord, reason: string, exceptNodeId?: string): Promise<void> {
+  /** `closeOld`: the old OTM still runs (its node drains) and closes once the stream moved. */
+  async #replaceOtm(
+    room: Room,
+    stream: StreamRecord,
+    reason: string,
+    exceptNodeId?: string,
+    closeOld = false,
+  ): Promise<void> {
     if (stream.relocating) return;
+    // Not awaited: a second loss report must find the stream relocating at once.
+    void this.#cancelMigration(stream);
     // A WHIP-only publisher (OBS) never hears that its stream moved: there is nothing to keep.
     if (room.participants.get(stream.participantId)?.headless) {
       await this.#removeStream(room, stream, 'publisher-lost');
       return;
     }
     const from = stream.nodeId;
+    const fromUrl = stream.nodeUrl;
     stream.relocating = true;
     let node: NodeReport;
     try {
-      node = await this.#placeOtm(room.name, stream.streamId, stream.participantId, exceptNodeId);
+      node = await this.#placeOtm(room.name, stream.streamId, this.#publisherOf(room, stream), exceptNodeId);
     } catch (error) {
       stream.relocating = false;
       this.#log.error('could not place a lost OTM again; removing the stream', {
@@ -612,6 +955,8 @@ export class RoomService {
     stream.nodeId = node.nodeId;
     stream.nodeUrl = node.url;
     stream.nodeStartedAt = node.startedAt;
+    stream.subscribers = new Set();
+    stream.subscribersKnown = true;
     stream.live = false;
     // The publisher gets a fresh start on the new node.
     clearTimeout(stream.publisherLostTimer);
@@ -626,18 +971,20 @@ export class RoomService {
     });
     room.broadcast({ type: 'streamMoved', stream: stream.info() });
     this.#changed(room.name);
+    if (closeOld) await this.#closeOtm(fromUrl, stream.streamId);
   }
 
   async #removeStream(room: Room, stream: StreamRecord, reason: StreamRemovedReason): Promise<void> {
     if (!room.streams.delete(stream.streamId)) return;
     clearTimeout(stream.publisherLostTimer);
+    const migrationClosed = this.#cancelMigration(stream);
     this.#streamRooms.delete(stream.streamId);
     const participant = room.participants.get(stream.participantId);
     participant?.streamIds.delete(stream.streamId);
     room.broadcast({ type: 'streamRemoved', streamId: stream.streamId, reason });
     this.#log.info('stream removed', { room: room.name, streamId: stream.streamId, reason });
     this.#changed(room.name);
-    await this.#closeOtm(stream.nodeUrl, stream.streamId);
+    await Promise.all([this.#closeOtm(stream.nodeUrl, stream.streamId), migrationClosed]);
     if (participant?.headless && participant.streamIds.size === 0)
       await this.leave(room.name, participant.participantId, 'left');
     this.#refreshStats();
@@ -721,9 +1068,17 @@ export class RoomService {
     for (const [nodeId, listing] of listings) {
       const node = nodes.find((n) => n.nodeId === nodeId)!;
       for (const otm of listing.otms) {
-        if (otm.room !== room.name || room.streams.has(otm.streamId)) continue;
-        // Placed by the dead home after its last snapshot: nobody will ever publish to it.
-        this.#log.warn('closing an OTM the room does not know', { room: room.name, streamId: otm.streamId });
+        const known = room.streams.get(otm.streamId);
+        if (otm.room !== room.name || known?.nodeId === nodeId) continue;
+        // Placed by the dead home after its last snapshot (nobody will ever publish to it), or the
+        // other OTM of a migration it left half done.
+        this.#log.warn(
+          known ? 'closing the other OTM of a migrating stream' : 'closing an OTM the room does not know',
+          {
+            room: room.name,
+            streamId: otm.streamId,
+          },
+        );
         work.push(this.#closeOtm(node.url, otm.streamId));
       }
     }
@@ -759,7 +1114,7 @@ export class RoomService {
       for (const stream of room.streams.values()) {
         clearTimeout(stream.publisherLostTimer);
         this.#streamRooms.delete(stream.streamId);
-        closing.push(this.#closeOtm(stream.nodeUrl, stream.streamId));
+        closing.push(this.#closeOtm(stream.nodeUrl, stream.streamId), this.#cancelMigration(stream));
       }
       this.rooms.delete(room.name);
       this.#observe((o) => o.roomClosed?.(room.name, reason));
@@ -799,6 +1154,16 @@ export class RoomService {
     participantId: string,
     role: 'publish' | 'subscribe',
   ): MediaGrant {
+    return this.#grantAt(roomName, stream, stream.nodeUrl, participantId, role);
+  }
+
+  #grantAt(
+    roomName: string,
+    stream: StreamRecord,
+    nodeUrl: string,
+    participantId: string,
+    role: 'publish' | 'subscribe',
+  ): MediaGrant {
     const { token, expiresAt } = this.#options.tokens.issue({
       room: roomName,
       participantId,
@@ -808,7 +1173,7 @@ export class RoomService {
     const path = `${role === 'publish' ? 'whip' : 'whep'}/${encodeURIComponent(stream.streamId)}`;
     return {
       streamId: stream.streamId,
-      url: new URL(path, withSlash(stream.nodeUrl)).toString(),
+      url: new URL(path, withSlash(nodeUrl)).toString(),
       token,
       expiresAt,
       iceServers: this.#options.iceServers,

@@ -236,7 +236,7 @@ class SignallingSession {
       const name = stringParam(request, 'name');
       // A participant resuming its place was admitted when it first came (its invitation may be spent).
       const admitted = this.#rooms.canResume(room, rejoin)
-        ? { name, role: undefined, externalUserId: undefined }
+        ? { name, role: undefined, externalUserId: undefined, region: undefined }
         : await this.#admission.admit({ room, name, joinToken });
       // The socket may have joined through a concurrent request while admission was checked.
       if (this.#participantId) throw new ControllerError('conflict', 'this socket already joined a room');
@@ -245,6 +245,7 @@ class SignallingSession {
         rejoin,
         role: admitted.role,
         externalUserId: admitted.externalUserId,
+        region: admitted.region,
       });
       clearTimeout(this.#joinTimer);
       this.#room = result.room;

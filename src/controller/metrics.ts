@@ -28,6 +28,16 @@ export function renderMetrics(rooms: RoomService, nodes: readonly NodeReport[], 
     'OTMs placed again after their node or worker was lost.',
     rooms.stats.replacements,
   );
+  counter(
+    'dotm_migrations_total',
+    'Streams moved make-before-break off a draining node.',
+    rooms.stats.migrations,
+  );
+  counter(
+    'dotm_migration_fallbacks_total',
+    'Migrating streams whose publisher did not reach the new node in time (moved as after a failure).',
+    rooms.stats.migrationFallbacks,
+  );
   gauge('dotm_nodes', 'Live media nodes.', [[{}, nodes.length]]);
   const perNode = (name: string, help: string, pick: (n: NodeReport) => number) =>
     gauge(
@@ -37,6 +47,9 @@ export function renderMetrics(rooms: RoomService, nodes: readonly NodeReport[], 
     );
   perNode('dotm_node_cpu_ratio', 'CPU in use by the node, 0..1.', (n) => n.load.cpu);
   perNode('dotm_node_otms', 'OTMs on the node.', (n) => n.load.otms);
+  perNode('dotm_node_draining', 'The node is draining (1) or drained, or takes new OTMs (0).', (n) =>
+    n.draining || n.drain ? 1 : 0,
+  );
   perNode('dotm_node_subscribers', 'Subscribers on the node.', (n) => n.load.subscribers);
   perNode(
     'dotm_node_event_loop_delay_p99_ms',

@@ -2,7 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { type ClusterBus, NODE_EVENTS_CHANNEL } from '../cluster/ClusterBus.ts';
 import type { ClusterState } from '../cluster/ClusterState.ts';
 import type { NodeEvent } from '../cluster/NodeEvent.ts';
-import type { NodeReport } from '../cluster/NodeReport.ts';
+import { NODE_PROTOCOL, type NodeDrain, type NodeReport } from '../cluster/NodeReport.ts';
 import type { OtmListing } from '../cluster/OtmListing.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
 import type { Logger } from '../log/Logger.ts';
@@ -45,6 +45,8 @@ export class NodeAgent {
   readonly startedAt = Date.now();
   #url = '';
   #draining = false;
+  /** Set by a controller (`POST /internal/drain`); a new process of the node starts without it. */
+  #drain: NodeDrain | undefined;
   readonly #options: NodeAgentOptions;
   readonly #log: Logger;
   #pool!: WorkerPool;
@@ -93,6 +95,43 @@ export class NodeAgent {
     return this.#lastReport;
   }
 
+  get drainState(): NodeDrain | undefined {
+    return this.#drain;
+  }
+
+  /**
+   * From now on the node takes no new OTM and says so in every heartbeat (reported at once, so
+   * that controllers start moving its OTMs without waiting for the next one). Draining again only
+   * updates the reason and `force`.
+   */
+  async drain(reason: string, force: boolean): Promise<NodeDrain> {
+    this.#drain = { reason, force, since: this.#drain?.since ?? Date.now() };
+    this.#log.warn('draining: OTMs are moved to other nodes', { reason, force });
+    await this.#reportNow();
+    return this.#drain;
+  }
+
+  async undrain(): Promise<void> {
+    if (!this.#drain) return;
+    this.#drain = undefined;
+    this.#log.info('undrained: taking new OTMs again');
+    await this.#reportNow();
+  }
+
+  async #reportNow(): Promise<void> {
+    const last = this.#lastReport;
+    if (this.#reporting && last) {
+      // A stats round is in flight: the last report, with the drain as it is now, goes at once.
+      const { drain: _before, ...rest } = last;
+      this.#lastReport = {
+        ...rest,
+        draining: this.#draining || this.#drain !== undefined,
+        ...(this.#drain ? { drain: { ...this.#drain } } : {}),
+      };
+    }
+    await this.#report().catch((error) => this.#log.warn('report after a drain change failed', { error }));
+  }
+
   /** For failure tests and `dotm node` debugging: kill one worker as a crash would. */
   killWorker(index: number): void {
     this.#pool.workers.find((w) => w.index === index)?.kill();
@@ -137,7 +176,7 @@ export class NodeAgent {
       clusterAuth: new ClusterAuth(config.cluster.secret),
       log: this.#log,
       onCreateOtm: async (streamId, room, publisherId) => {
-        if (this.#draining) throw new Error('node is draining');
+        if (this.#draining || this.#drain) throw new Error('node is draining');
         await this.#pool.createOtm(streamId, room, publisherId);
         if (!this.#otms.has(streamId)) {
           this.#otms.set(streamId, {
@@ -159,6 +198,8 @@ export class NodeAgent {
         return closed;
       },
       status: () => this.#lastReport,
+      drain: (reason, force) => this.drain(reason, force),
+      undrain: () => this.undrain(),
       listOtms: () => ({
         nodeId: this.nodeId,
         startedAt: this.startedAt,
@@ -239,9 +280,11 @@ export class NodeAgent {
       region: this.region,
       url: this.#url,
       version: DOTM_VERSION,
+      protocol: NODE_PROTOCOL,
       startedAt: this.startedAt,
       reportedAt: Date.now(),
-      draining: this.#draining,
+      draining: this.#draining || this.#drain !== undefined,
+      ...(this.#drain ? { drain: { ...this.#drain } } : {}),
       workers,
       load: {
         cpu:

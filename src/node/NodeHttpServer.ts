@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { NodeDrain } from '../cluster/NodeReport.ts';
 import type { NodeOtmList } from '../cluster/OtmListing.ts';
 import { HttpError } from '../http/HttpError.ts';
 import {
@@ -32,6 +33,9 @@ export interface NodeHttpServerOptions {
   onCloseOtm(streamId: string, reason: string): Promise<boolean>;
   status(): unknown;
   listOtms(): NodeOtmList;
+  /** A controller drains the node (it reports `drain` from now on) or takes it back. */
+  drain(reason: string, force: boolean): Promise<NodeDrain>;
+  undrain(): Promise<void>;
 }
 
 /** Browser WHIP/WHEP libraries run on other origins: preflights must pass and headers be readable. */
@@ -85,6 +89,12 @@ export class NodeHttpServer {
       .add('GET', '/internal/otms', (req, res) => {
         options.clusterAuth.check(req);
         sendJson(res, 200, options.listOtms());
+      })
+      .add('POST', '/internal/drain', (req, res) => this.#drain(req, res))
+      .add('POST', '/internal/undrain', async (req, res) => {
+        options.clusterAuth.check(req);
+        await options.undrain();
+        sendJson(res, 200, { ok: true });
       })
       .add('GET', '/internal/status', (req, res) => {
         options.clusterAuth.check(req);
@@ -228,6 +238,15 @@ export class NodeHttpServer {
       whipPath: `/whip/${encodeURIComponent(streamId)}`,
       whepPath: `/whep/${encodeURIComponent(streamId)}`,
     });
+  }
+
+  async #drain(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#options.clusterAuth.check(req);
+    const body = await readJson(req, this.#options.maxBodyBytes);
+    const reason = body.reason === undefined ? 'operator' : stringField(body, 'reason', { max: 200 });
+    if (body.force !== undefined && typeof body.force !== 'boolean')
+      throw new HttpError(400, 'bad-request', '"force" is true or false');
+    sendJson(res, 200, { drain: await this.#options.drain(reason, body.force === true) });
   }
 
   async #closeOtm(req: IncomingMessage, res: ServerResponse, streamId: string): Promise<void> {

@@ -31,7 +31,9 @@ export interface StreamInfo {
    * The publisher's media has reached the stream's current OTM: WHEP works (before that the node
    * answers 409). It stays true while the publisher is briefly away (network change): the OTM
    * keeps its tracks and subscribers wait. The controller sets it on every StreamInfo it sends —
-   * always true in `JoinResult.streams`, `streamAdded` and `streamUpdated`, false in `streamMoved`;
+   * always true in `JoinResult.streams`, `streamAdded` and `streamUpdated`; in `streamMoved` false
+   * after a failure (the new OTM waits for its publisher) and true after a migration (the
+   * publisher already reached the new OTM: subscribe there first, then leave the old one);
    * optional only so that older senders stay valid.
    */
   live?: boolean;
@@ -177,9 +179,22 @@ export type ServerMessage =
   | { type: 'streamRemoved'; streamId: string; reason?: StreamRemovedReason }
   /**
    * The stream's OTM was placed again (node failure, drain): subscribers subscribe again, the
-   * publisher republishes with `republish`. Same streamId.
+   * publisher republishes with `republish`. Same streamId. With `stream.live` true (a drain's
+   * make-before-break migration) the old OTM keeps forwarding for a few seconds: subscribers open
+   * the new subscription first and leave the old one once the new one has media, and a publisher
+   * that was sent `streamMigrating` keeps the connection it opened to the new node.
    */
   | { type: 'streamMoved'; stream: StreamInfo }
+  /**
+   * To the publisher only: its stream moves off a draining node, make-before-break. Publish the
+   * same tracks to `grant` (a second WHIP connection, same streamId) and keep the current
+   * connection until `streamMigrated`. When the publisher has not reached the new node within the
+   * controller's migration timeout (an older client ignores this message), the stream moves as
+   * after a node failure: `streamMoved` with live false.
+   */
+  | { type: 'streamMigrating'; streamId: string; grant: MediaGrant }
+  /** To the publisher only: the old OTM of a migrated stream closes now; close the old connection. */
+  | { type: 'streamMigrated'; streamId: string }
   | { type: 'chat'; message: ChatMessage }
   | { type: 'roomClosed'; reason: string }
   /** To the target of `muteParticipant` only: `by` is the moderator's participantId. */

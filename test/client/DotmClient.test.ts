@@ -751,3 +751,156 @@ test('removed is announced, then the client leaves for good and forgets its tick
   await flush();
   assert.equal(controller.sockets.length, 1, 'no reconnect');
 });
+
+// ── drain: make-before-break migration ─────────────────────────────────────────────
+
+test('a migrated stream is subscribed on its new node first; the old subscription closes once the new one has media', async (t) => {
+  const { client, controller, media, connections, named } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  const aliceCamera = controller.addStream(alice.participantId);
+  await client.join('standup', 'Bob');
+  await flush();
+  const old = connections[0] ?? assert.fail();
+  old.setIceState('connected');
+  const [[remote]] = named('streamAdded');
+  const playing = remote.mediaStream ?? assert.fail();
+  const oldTracks = playing.getTracks();
+
+  aliceCamera.nodeId = 'node-b';
+  controller.send({ type: 'streamMoved', stream: { ...aliceCamera, live: true } });
+  await flush();
+  const fresh = connections.at(-1) ?? assert.fail();
+  assert.notEqual(fresh, old);
+  assert.equal(media.requestsBy('POST').at(-1)?.url, `https://node-b.test/whep/${aliceCamera.streamId}`);
+  // Make before break: the old subscription still plays, nothing is announced yet.
+  assert.equal(old.closed, false);
+  assert.deepEqual(media.requestsBy('DELETE'), []);
+  assert.equal(remote.state, 'connected');
+  const video = fresh.transceivers.find((x) => x.kind === 'video')!.receiver.track;
+  Object.assign(video, { muted: true });
+
+  fresh.setIceState('connected');
+  await flush();
+  assert.equal(old.closed, false, 'connected, but no media yet: the old one keeps playing');
+  Object.assign(video, { muted: false });
+  video.dispatchEvent(new Event('unmute'));
+  await flush();
+  assert.equal(old.closed, true);
+  assert.ok(media.requestsBy('DELETE').some((r) => r.url.startsWith('https://node-a.test/')));
+  // One continuous stream for the app: the same MediaStream, now with the new node's tracks.
+  assert.equal(remote.mediaStream, playing);
+  assert.deepEqual(
+    playing.getTracks(),
+    fresh.transceivers.map((x) => x.receiver.track),
+  );
+  assert.ok(oldTracks.every((track) => !playing.getTracks().includes(track)));
+  assert.equal(remote.session?.peerConnection, fresh as unknown as RTCPeerConnection);
+  assert.deepEqual(named('streamUpdated'), []);
+  assert.deepEqual(
+    named('streamStateChanged').map(([, state]) => state),
+    ['connecting', 'connected'],
+  );
+  assert.equal(named('streamAdded').length, 1);
+});
+
+test('a migrating publisher publishes to the new node beside the old one, switches on streamMoved, closes the old on streamMigrated', async (t) => {
+  const { client, controller, media, connections, named } = setUp(t);
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  const old = connections[0] ?? assert.fail();
+  old.setIceState('connected');
+  const oldSession = camera.session;
+  const info = controller.streams.get(camera.streamId) ?? assert.fail();
+  controller.send({
+    type: 'streamMigrating',
+    streamId: camera.streamId,
+    grant: {
+      streamId: camera.streamId,
+      url: `https://node-b.test/whip/${camera.streamId}`,
+      token: 'whip-migrating',
+      expiresAt: Date.now() + 60_000,
+      iceServers: [],
+    },
+  });
+  await flush();
+  const fresh = connections.at(-1) ?? assert.fail();
+  assert.notEqual(fresh, old);
+  assert.equal(media.requestsBy('POST').at(-1)?.url, `https://node-b.test/whip/${camera.streamId}`);
+  assert.deepEqual(
+    fresh.transceivers.map((x) => x.sender.track),
+    [camera.audioTrack, camera.videoTrack],
+    'the same tracks feed both connections',
+  );
+  assert.equal(camera.session, oldSession);
+  fresh.setIceState('connected');
+
+  controller.send({ type: 'streamMoved', stream: { ...info, nodeId: 'node-b', live: true } });
+  await flush();
+  assert.notEqual(camera.session, oldSession);
+  assert.equal(camera.session?.peerConnection, fresh as unknown as RTCPeerConnection);
+  assert.equal(old.closed, false, 'the old node still forwards to subscribers that have not switched');
+  assert.deepEqual(controller.requestsOf('republish'), []);
+
+  controller.send({ type: 'streamMigrated', streamId: camera.streamId });
+  await flush();
+  assert.equal(old.closed, true);
+  assert.ok(media.requestsBy('DELETE').some((r) => r.url.startsWith('https://node-a.test/')));
+  assert.equal(camera.state, 'connected');
+  assert.deepEqual(named('localStreamUnpublished'), []);
+  assert.deepEqual(named('error'), []);
+});
+
+test('a publisher whose migration did not connect republishes when the stream moves without it', async (t) => {
+  const { client, controller, media, connections } = setUp(t);
+  await client.join('standup', 'Bob');
+  const camera = await client.publishCamera();
+  connections[0]?.setIceState('connected');
+  const info = controller.streams.get(camera.streamId) ?? assert.fail();
+  controller.send({
+    type: 'streamMigrating',
+    streamId: camera.streamId,
+    grant: {
+      ...controller.grant(camera.streamId, 'whip'),
+      url: `https://node-b.test/whip/${camera.streamId}`,
+    },
+  });
+  await flush();
+  const migration = connections.at(-1) ?? assert.fail();
+  info.nodeId = 'node-b';
+  controller.send({ type: 'streamMoved', stream: { ...info, live: false } });
+  await flush();
+  assert.equal(migration.closed, true);
+  assert.deepEqual(
+    controller.requestsOf('republish').map((r) => r.streamId),
+    [camera.streamId],
+  );
+  assert.equal(media.requestsBy('POST').at(-1)?.url, `https://node-b.test/whip/${camera.streamId}`);
+});
+
+test('a migrated subscription whose connection is up before its answer is applied still swaps tracks in place', async (t) => {
+  const { client, controller, media, connections, named } = setUp(t);
+  const alice = controller.addParticipant('Alice');
+  const aliceCamera = controller.addStream(alice.participantId);
+  await client.join('standup', 'Bob');
+  await flush();
+  connections[0]?.setIceState('connected');
+  const [[remote]] = named('streamAdded');
+  const playing = remote.mediaStream ?? assert.fail();
+  // As Chromium may, under load: the connection reports up before the answer's promise resolves.
+  media.override = (request) => {
+    if (request.method === 'POST' && request.url.startsWith('https://node-b.test/'))
+      connections.at(-1)?.setIceState('connected');
+    return undefined;
+  };
+  aliceCamera.nodeId = 'node-b';
+  controller.send({ type: 'streamMoved', stream: { ...aliceCamera, live: true } });
+  await flush();
+  const fresh = connections.at(-1) ?? assert.fail();
+  assert.equal(connections[0]?.closed, true);
+  assert.equal(remote.mediaStream, playing);
+  assert.deepEqual(
+    playing.getTracks(),
+    fresh.transceivers.map((x) => x.receiver.track),
+  );
+  assert.deepEqual(named('streamUpdated'), []);
+});

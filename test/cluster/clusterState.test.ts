@@ -73,6 +73,27 @@ function contract(name: string, open: () => Promise<ClusterState>, cleanup: () =
       assert.ok(!(await state.listNodes()).some((n) => n.nodeId === 'leaving'));
     });
 
+    it('gives a lease to one holder at a time, renews it for that holder, lets it lapse', async () => {
+      assert.equal(await state.acquireLease('job', 'c1', 200), true);
+      assert.equal(await state.acquireLease('job', 'c2', 200), false);
+      assert.equal(await state.acquireLease('job', 'c1', 200), true, 'the holder renews');
+      assert.equal(await state.acquireLease('other-job', 'c2', 5000), true, 'leases are per name');
+      await waitFor(
+        'the lease to lapse',
+        async () => (await state.acquireLease('job', 'c2', 5000)) || undefined,
+        3000,
+      );
+      assert.equal(await state.acquireLease('job', 'c1', 5000), false);
+    });
+
+    it('releases a lease only for its holder', async () => {
+      assert.equal(await state.acquireLease('released', 'c1', 5000), true);
+      await state.releaseLease('released', 'c2');
+      assert.equal(await state.acquireLease('released', 'c2', 5000), false);
+      await state.releaseLease('released', 'c1');
+      assert.equal(await state.acquireLease('released', 'c2', 5000), true);
+    });
+
     it('returns copies: mutating a listed report changes nothing stored', async () => {
       await state.putNode(report('copy', 3), 5000);
       const [listed] = (await state.listNodes()).filter((n) => n.nodeId === 'copy');

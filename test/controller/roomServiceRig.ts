@@ -4,7 +4,7 @@ import { MemoryClusterState } from '../../src/cluster/memory/MemoryClusterState.
 import type { NodeEvent } from '../../src/cluster/NodeEvent.ts';
 import type { NodeCapacity, NodeLoad, NodeReport } from '../../src/cluster/NodeReport.ts';
 import { leastLoaded } from '../../src/controller/placement/leastLoaded.ts';
-import { RoomService } from '../../src/controller/RoomService.ts';
+import { RoomService, type RoomServiceOptions } from '../../src/controller/RoomService.ts';
 import { quietLogger } from '../../src/log/Logger.ts';
 import type { JoinResult, MediaGrant, Role } from '../../src/protocol/roomSignalling.ts';
 import { MediaTokens } from '../../src/security/MediaTokens.ts';
@@ -72,20 +72,29 @@ export class RoomServiceRig {
   readonly rooms: RoomService;
   readonly #handling = new Set<Promise<void>>();
 
-  private constructor(graceMs: number) {
+  private constructor(graceMs: number, extra: Partial<RoomServiceOptions>) {
     this.rooms = new RoomService({
       clusterState: this.clusterState,
       commander: this.commander,
       placement: leastLoaded,
+      ...extra,
       tokens: this.tokens,
       iceServers: [{ urls: 'stun:stun.test:3478' }],
       rejoinGraceMs: graceMs,
       log: quietLogger(),
+      ...(extra.log ? { log: extra.log } : {}),
     });
   }
 
-  static async create(options: { nodes?: string[]; graceMs?: number } = {}): Promise<RoomServiceRig> {
-    const rig = new RoomServiceRig(options.graceMs ?? GRACE_MS);
+  static async create(
+    options: {
+      nodes?: string[];
+      graceMs?: number;
+      /** Other RoomService options (placement, migration timings, default region, logger). */
+      service?: Partial<RoomServiceOptions>;
+    } = {},
+  ): Promise<RoomServiceRig> {
+    const rig = new RoomServiceRig(options.graceMs ?? GRACE_MS, options.service ?? {});
     await rig.bus.subscribe(NODE_EVENTS_CHANNEL, (message) => {
       const handling = rig.rooms.handleNodeEvent(message as NodeEvent);
       rig.#handling.add(handling);

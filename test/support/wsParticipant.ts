@@ -31,6 +31,12 @@ export class WsParticipant {
   readonly reconnectUrl: string;
   readonly events: Array<{ at: number; message: ServerMessage }> = [];
   readonly reconnections: Reconnection[] = [];
+  /**
+   * Called with every room event as it arrives: what a headless client does with its media when
+   * the room says so (a drain's `streamMigrating`, `streamMoved`, `streamMigrated`: see
+   * test/integration/drain.test.ts), as the SDK's DotmClient does in a browser.
+   */
+  readonly listeners = new Set<(message: ServerMessage) => void>();
   ticket: RejoinTicket | undefined;
   lastJoin: JoinResult | undefined;
   #socket: WebSocket | undefined;
@@ -68,6 +74,16 @@ export class WsParticipant {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (data: unknown) => void, reject });
       socket.send(JSON.stringify({ id, type, ...fields }));
+    });
+  }
+
+  /** Runs `listener` on every event of `type` from now on. */
+  on<T extends ServerMessage['type']>(
+    type: T,
+    listener: (message: Extract<ServerMessage, { type: T }>) => void,
+  ): void {
+    this.listeners.add((message) => {
+      if (message.type === type) listener(message as Extract<ServerMessage, { type: T }>);
     });
   }
 
@@ -113,6 +129,7 @@ export class WsParticipant {
         return;
       }
       this.events.push({ at: Date.now(), message });
+      for (const listener of this.listeners) listener(message);
     });
     socket.on('close', (code) => {
       if (socket !== this.#socket) return;

@@ -4,6 +4,7 @@ import type { NodeReport } from '../NodeReport.ts';
 /** ClusterState for a single process (`dotm start`): a map with expiry times. */
 export class MemoryClusterState implements ClusterState {
   readonly #nodes = new Map<string, { report: NodeReport; expiresAt: number }>();
+  readonly #leases = new Map<string, { holder: string; expiresAt: number }>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -28,7 +29,20 @@ export class MemoryClusterState implements ClusterState {
     return live;
   }
 
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = this.#now();
+    const lease = this.#leases.get(name);
+    if (lease && lease.expiresAt > now && lease.holder !== holder) return false;
+    this.#leases.set(name, { holder, expiresAt: now + ttlMs });
+    return true;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    if (this.#leases.get(name)?.holder === holder) this.#leases.delete(name);
+  }
+
   async close(): Promise<void> {
     this.#nodes.clear();
+    this.#leases.clear();
   }
 }

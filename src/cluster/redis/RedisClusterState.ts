@@ -3,6 +3,19 @@ import type { ClusterState } from '../ClusterState.ts';
 import type { NodeReport } from '../NodeReport.ts';
 import { openRedis, type RedisConnectionOptions } from './redisConnection.ts';
 
+/** Takes the lease when free, renews it when the caller holds it; 1 = held by the caller now. */
+const ACQUIRE = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /**
  * ClusterState over Redis for several machines. Each node's report is a key with the TTL of a
  * heartbeat, so a crashed node disappears on its own, and an index set lets controllers list
@@ -43,12 +56,26 @@ export class RedisClusterState implements ClusterState {
     return live;
   }
 
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (
+      (await this.#redis.eval(ACQUIRE, 1, this.#leaseKey(name), holder, Math.max(1, Math.round(ttlMs)))) === 1
+    );
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.#redis.eval(RELEASE, 1, this.#leaseKey(name), holder);
+  }
+
   async close(): Promise<void> {
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
   #nodeKey(nodeId: string): string {
     return `${this.#prefix}node:${nodeId}`;
+  }
+
+  #leaseKey(name: string): string {
+    return `${this.#prefix}lease:${name}`;
   }
 
   #indexKey(): string {

@@ -1,4 +1,4 @@
-import type { NodeReport } from '../../cluster/NodeReport.ts';
+import { NODE_PROTOCOL, type NodeReport, protocolOf } from '../../cluster/NodeReport.ts';
 import type { PlacementCandidate } from './PlacementPolicy.ts';
 
 /** Until a node's next report shows it, each placed OTM is assumed to cost this share of a node's packet budget. */
@@ -17,6 +17,16 @@ export interface PlacementReservation {
   cancel(): void;
 }
 
+/** The node wire-protocol generations this controller speaks (NodeReport.protocol). */
+export const SPOKEN_NODE_PROTOCOLS: ReadonlySet<number> = new Set([NODE_PROTOCOL]);
+
+export interface NodeLoadTrackerOptions {
+  now?: () => number;
+  spokenProtocols?: ReadonlySet<number>;
+  /** Told each time a node is left out because this controller does not speak its protocol. */
+  onUnspokenProtocol?: (report: NodeReport) => void;
+}
+
 interface PendingPlacement {
   /** Undefined while the node is still creating the OTM. */
   confirmedAt: number | undefined;
@@ -24,7 +34,8 @@ interface PendingPlacement {
 
 /**
  * Turns node reports into placement candidates: adds what this controller placed that the node's
- * last report cannot show yet, and leaves out nodes that are draining or at capacity.
+ * last report cannot show yet, and leaves out nodes that are draining, at capacity, or speak a
+ * wire protocol this controller does not (a newer node during a rolling upgrade).
  *
  * A placement counts from the moment its node is chosen (so concurrent publishes, which all read
  * the same reports, spread instead of piling onto one node) until a report stamped after the node
@@ -33,9 +44,15 @@ interface PendingPlacement {
 export class NodeLoadTracker {
   readonly #pending = new Map<string, Set<PendingPlacement>>();
   readonly #now: () => number;
+  readonly #spoken: ReadonlySet<number>;
+  readonly #onUnspoken: ((report: NodeReport) => void) | undefined;
 
-  constructor(now: () => number = () => Date.now()) {
-    this.#now = now;
+  constructor(options: NodeLoadTrackerOptions | (() => number) = {}) {
+    const { now, spokenProtocols, onUnspokenProtocol } =
+      typeof options === 'function' ? { now: options } : options;
+    this.#now = now ?? (() => Date.now());
+    this.#spoken = spokenProtocols ?? SPOKEN_NODE_PROTOCOLS;
+    this.#onUnspoken = onUnspokenProtocol;
   }
 
   reserve(nodeId: string): PlacementReservation {
@@ -83,6 +100,10 @@ export class NodeLoadTracker {
     const out: PlacementCandidate[] = [];
     for (const report of reports) {
       if (report.draining) continue;
+      if (!this.#spoken.has(protocolOf(report))) {
+        this.#onUnspoken?.(report);
+        continue;
+      }
       const pendingOtms = this.pendingOtms(report);
       const utilization = utilizationOf(report, pendingOtms);
       if (utilization >= 1) continue;

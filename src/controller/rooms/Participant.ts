@@ -18,6 +18,8 @@ export class Participant {
   readonly headless: boolean;
   /** The portal's userID when the participant came through a join token. */
   readonly externalUserId: string | undefined;
+  /** Where the participant is, when its admission knew (JoinAdmission's Admitted.region): placement prefers it. */
+  readonly region: string | undefined;
   readonly streamIds = new Set<string>();
   /** Publishes waiting for their OTM: they count against the per-participant limit. */
   pendingPublishes = 0;
@@ -31,6 +33,7 @@ export class Participant {
     rejoinSecret: string;
     headless: boolean;
     externalUserId?: string;
+    region?: string;
     /** Kept from a snapshot when another controller takes the room over. */
     joinedAt?: number;
   }) {
@@ -40,6 +43,7 @@ export class Participant {
     this.rejoinSecret = init.rejoinSecret;
     this.headless = init.headless;
     this.externalUserId = init.externalUserId;
+    this.region = init.region || undefined;
     this.joinedAt = init.joinedAt ?? Date.now();
   }
 

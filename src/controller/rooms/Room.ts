@@ -48,6 +48,7 @@ export class Room {
         rejoinSecret: p.rejoinSecret,
         headless: p.headless,
         ...(p.externalUserId === undefined ? {} : { externalUserId: p.externalUserId }),
+        ...(p.region === undefined ? {} : { region: p.region }),
       })),
       streams: [...this.streams.values()].map((s) => ({
         streamId: s.streamId,
@@ -80,6 +81,7 @@ export class Room {
           rejoinSecret: p.rejoinSecret,
           headless: p.headless,
           externalUserId: p.externalUserId,
+          region: p.region,
           joinedAt: p.joinedAt,
         }),
       );
@@ -92,6 +94,7 @@ export class Room {
       stream.audioMuted = s.audioMuted;
       stream.videoMuted = s.videoMuted;
       stream.live = s.live;
+      stream.subscribersKnown = false;
       room.streams.set(stream.streamId, stream);
       participant.streamIds.add(stream.streamId);
     }

@@ -27,6 +27,8 @@ export interface ParticipantSnapshot {
   rejoinSecret: string;
   headless: boolean;
   externalUserId?: string;
+  /** See Participant.region. */
+  region?: string;
 }
 
 export interface StreamSnapshot {

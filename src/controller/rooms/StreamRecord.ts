@@ -1,4 +1,5 @@
 import type { StreamInfo, StreamKind } from '../../protocol/roomSignalling.ts';
+import type { StreamMigration } from './StreamMigration.ts';
 
 /** The controller's view of one published stream and the OTM that carries it. */
 export class StreamRecord {
@@ -22,6 +23,16 @@ export class StreamRecord {
   live = false;
   /** Its OTM is being placed again: a second loss report for the same OTM waits for nothing. */
   relocating = false;
+  /**
+   * Who subscribes to the OTM now, as its node reported (participantIds, or `viewer-…` for WHEP-only
+   * viewers): a migration waits for them to leave the old OTM. Not in snapshots: an adopted
+   * migration waits its hand-over time instead.
+   */
+  subscribers = new Set<string>();
+  /** False for a stream taken over from a snapshot: who subscribed before is not known here. */
+  subscribersKnown = true;
+  /** Set while the stream moves off a draining node, make-before-break (see StreamMigration). */
+  migration: StreamMigration | undefined;
   /** Set while the publisher is away (network change); the stream goes when it expires. */
   publisherLostTimer: NodeJS.Timeout | undefined;
 

@@ -73,7 +73,10 @@ export class LivePanel {
                 'th',
                 { scope: 'row' },
                 node.nodeId,
-                node.draining ? h('span', { class: 'badge' }, 'draining') : undefined,
+                // Drained: draining and empty, it can be turned off (`dotm node list` says the same).
+                node.draining
+                  ? h('span', { class: 'badge' }, node.otms === 0 ? 'drained' : 'draining')
+                  : undefined,
               ),
               h('td', {}, node.region),
               h(

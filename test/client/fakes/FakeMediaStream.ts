@@ -10,6 +10,14 @@ export class FakeMediaStream {
     this.#tracks = [...tracks];
   }
 
+  addTrack(track: FakeMediaStreamTrack): void {
+    if (!this.#tracks.includes(track)) this.#tracks.push(track);
+  }
+  removeTrack(track: FakeMediaStreamTrack): void {
+    const index = this.#tracks.indexOf(track);
+    if (index >= 0) this.#tracks.splice(index, 1);
+  }
+
   getTracks(): FakeMediaStreamTrack[] {
     return [...this.#tracks];
   }

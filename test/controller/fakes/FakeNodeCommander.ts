@@ -13,8 +13,10 @@ interface HeldCreate {
  * reject creates; with `hold` (`holdCloses`), creates (closes) wait for release() (a slow node, for races).
  */
 export class FakeNodeCommander implements NodeCommander {
-  /** streamId → node URL of every OTM created and not closed. */
+  /** streamId → node URL of every OTM created and not closed (the latest, while a stream migrates). */
   readonly open = new Map<string, string>();
+  /** `${nodeUrl} ${streamId}` of every OTM created and not closed: a migrating stream has two. */
+  readonly openOnNodes = new Set<string>();
   readonly created: Array<{ nodeUrl: string } & CreateOtmRequest> = [];
   readonly closed: Array<{ nodeUrl: string; streamId: string }> = [];
   readonly refusing = new Set<string>();
@@ -24,6 +26,8 @@ export class FakeNodeCommander implements NodeCommander {
   readonly listings = new Map<string, OtmListing>();
   /** Node URL → its process start time, as listOtms reports it (1, like nodeReport's default). */
   readonly startedAt = new Map<string, number>();
+  /** Node URL → its drain, as `setDrain` left it. */
+  readonly drains = new Map<string, { reason: string; force: boolean }>();
   hold = false;
   holdCloses = false;
   readonly #held: HeldCreate[] = [];
@@ -40,6 +44,7 @@ export class FakeNodeCommander implements NodeCommander {
     if (this.refusing.has(nodeUrl)) throw new Error(`node ${nodeUrl} refused`);
     this.created.push({ nodeUrl, ...request });
     this.open.set(request.streamId, nodeUrl);
+    this.openOnNodes.add(`${nodeUrl} ${request.streamId}`);
     this.listings.set(request.streamId, {
       streamId: request.streamId,
       room: request.room,
@@ -54,7 +59,8 @@ export class FakeNodeCommander implements NodeCommander {
   async closeOtm(nodeUrl: string, streamId: string): Promise<boolean> {
     if (this.holdCloses) await new Promise<void>((resolve) => this.#heldCloses.push(resolve));
     this.closed.push({ nodeUrl, streamId });
-    if (this.open.get(streamId) !== nodeUrl) return false;
+    const existed = this.openOnNodes.delete(`${nodeUrl} ${streamId}`);
+    if (this.open.get(streamId) !== nodeUrl) return existed;
     this.open.delete(streamId);
     this.listings.delete(streamId);
     return true;
@@ -62,14 +68,20 @@ export class FakeNodeCommander implements NodeCommander {
 
   async listOtms(nodeUrl: string): Promise<NodeOtmList> {
     if (this.unlistable.has(nodeUrl)) throw new Error(`node ${nodeUrl} unreachable`);
-    const otms = [...this.open]
-      .filter(([, url]) => url === nodeUrl)
-      .flatMap(([streamId]) => {
-        const listing = this.listings.get(streamId);
+    const otms = [...this.openOnNodes]
+      .map((key) => key.split(' '))
+      .filter(([url]) => url === nodeUrl)
+      .flatMap(([, streamId]) => {
+        const listing = this.listings.get(streamId!);
         return listing ? [{ ...listing }] : [];
       });
     const nodeId = new URL(nodeUrl).hostname.replace(/\.test$/, '');
     return { nodeId, startedAt: this.startedAt.get(nodeUrl) ?? 1, otms };
+  }
+
+  async setDrain(nodeUrl: string, drain: { reason: string; force: boolean } | undefined): Promise<void> {
+    if (drain) this.drains.set(nodeUrl, drain);
+    else this.drains.delete(nodeUrl);
   }
 
   /** The node's side of a publisher connecting or going away (what listOtms will report). */
@@ -80,6 +92,8 @@ export class FakeNodeCommander implements NodeCommander {
 
   /** An OTM that vanished from its node without anyone being told (its node restarted, say). */
   forget(streamId: string): void {
+    const url = this.open.get(streamId);
+    if (url) this.openOnNodes.delete(`${url} ${streamId}`);
     this.open.delete(streamId);
     this.listings.delete(streamId);
   }

@@ -115,3 +115,25 @@ test('forgetting a lost node drops its placements', () => {
   reservation.confirm();
   assert.equal(tracker.pendingOtms(nodeReport('a', { reportedAt: 0 })), 0);
 });
+
+test('nodes of a wire protocol the controller does not speak are no candidates; no field means 1', () => {
+  const skipped: string[] = [];
+  const tracker = new NodeLoadTracker({
+    now: clock().now,
+    onUnspokenProtocol: (report) => skipped.push(report.nodeId),
+  });
+  const older = nodeReport('older');
+  delete older.protocol;
+  const candidates = tracker.candidates([
+    older,
+    nodeReport('current', { protocol: 1 }),
+    nodeReport('newer', { protocol: 2 }),
+  ]);
+  assert.deepEqual(
+    candidates.map((c) => c.report.nodeId),
+    ['older', 'current'],
+  );
+  assert.deepEqual(skipped, ['newer']);
+  const upgraded = new NodeLoadTracker({ now: clock().now, spokenProtocols: new Set([1, 2]) });
+  assert.equal(upgraded.candidates([nodeReport('newer', { protocol: 2 })]).length, 1);
+});

@@ -54,3 +54,30 @@ test('the pack headroom is a share of capacity, 0 < x ≤ 1', () => {
     assert.throws(() => loadConfig({ env: { DOTM_CONTROLLER_PACK_HEADROOM: bad } }), ConfigError, bad);
   }
 });
+
+test('drain and defragment settings: defaults, the environment, and refusals naming the setting', () => {
+  const { controller } = loadConfig({ env: {} });
+  assert.equal(controller.region, '');
+  assert.equal(controller.migrationConnectTimeoutMs, 5000);
+  assert.equal(controller.migrationHandoverMs, 4000);
+  assert.equal(controller.defragmentIntervalMs, 0, 'defragmenting is off unless asked for');
+  const set = loadConfig({
+    env: {
+      DOTM_CONTROLLER_REGION: 'eu-west',
+      DOTM_CONTROLLER_DEFRAGMENT_INTERVAL_MS: '30000',
+      DOTM_CONTROLLER_DEFRAGMENT_TARGET_UTILIZATION: '0.5',
+    },
+  }).controller;
+  assert.equal(set.region, 'eu-west');
+  assert.equal(set.defragmentIntervalMs, 30000);
+  assert.equal(set.defragmentTargetUtilization, 0.5);
+  assert.throws(
+    () => loadConfig({ env: { DOTM_CONTROLLER_DEFRAGMENT_MAX_UTILIZATION: '1.5' } }),
+    (error: Error) =>
+      error instanceof ConfigError && /controller\.defragmentMaxUtilization/.test(error.message),
+  );
+  assert.throws(
+    () => loadConfig({ env: { DOTM_CONTROLLER_MIGRATION_HANDOVER_MS: '-1' } }),
+    (error: Error) => error instanceof ConfigError && /controller\.migrationHandoverMs/.test(error.message),
+  );
+});
