@@ -34,6 +34,8 @@ Commands:
                with (like "bbb-conf --secret").
   tenant       List, add, update or remove tenants (institutions): their secrets,
                hostnames, region, presets and theme.
+  meeting      List the meetings running anywhere in the cluster, or end one
+               ("dotm meeting list|end", through a controller's admin API).
 
 Run "dotm <command> --help" for the options of a command.
 Every setting is documented in src/config/reference.ts and can also be set as
@@ -133,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP.main}\n`);
     return command ? 0 : 2;
   }
+  if (command === 'meeting') return (await import('../src/portal/meetingCli.ts')).meetingCommand(rest);
   if (!(command in HELP) || command === 'main') {
     process.stderr.write(`dotm: unknown command "${command}"\n\n${HELP.main}\n`);
     return 2;

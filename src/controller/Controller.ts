@@ -49,8 +49,11 @@ export interface ControllerOptions {
   tokenSecret: string;
   apiKeys: string[];
   log: Logger;
-  /** Adds a front door to the controller (the BigBlueButton portal), given the controller's rooms. */
-  extend?: (rooms: RoomService) => ControllerExtension;
+  /**
+   * Adds a front door to the controller (the BigBlueButton portal), given the controller's rooms
+   * and where rooms homed on other controllers live.
+   */
+  extend?: (rooms: RoomService, homes: RoomHomes) => ControllerExtension;
   /**
    * Where each room's home controller and snapshot are kept. Shared (Redis) when several
    * controllers serve one cluster; by default an in-memory one, this controller being every room's home.
@@ -74,6 +77,8 @@ export interface ControllerExtension {
   mounts?: HttpMount[];
   /** Called when the controller closes, after its rooms. */
   close?(): Promise<void>;
+  /** More Prometheus text for /metrics (complete HELP/TYPE blocks), after the controller's own. */
+  metrics?(): Promise<string>;
 }
 
 /**
@@ -143,7 +148,7 @@ export class Controller {
       rooms: this.rooms,
       log: options.log,
     });
-    this.#extension = options.extend?.(this.rooms) ?? {};
+    this.#extension = options.extend?.(this.rooms, this.homes) ?? {};
     if (this.#extension.observer) this.rooms.observe(this.#extension.observer);
     this.#nodeWatcher = new NodeWatcher(options.clusterState, {
       onNodeLost: (nodeId) => {
@@ -218,6 +223,7 @@ export class Controller {
         ...(this.#extension.mounts ?? []),
       ],
       homes: this.homes,
+      extraMetrics: this.#extension.metrics?.bind(this.#extension),
       log: this.#options.log,
     });
     this.#url = config.controller.publicUrl || `http://localhost:${this.#http.port}`;

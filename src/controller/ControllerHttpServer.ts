@@ -33,6 +33,8 @@ export interface ControllerHttpServerOptions {
   mounts?: HttpMount[];
   /** Where rooms live: calls about a room another controller is the home of are forwarded there. */
   homes?: RoomHomes;
+  /** Metric text an extension adds to /metrics (the portal's bbb_* gauges). */
+  extraMetrics?: () => Promise<string>;
 }
 
 export type HttpMount = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -72,11 +74,12 @@ export class ControllerHttpServer {
     this.#router
       .add('GET', '/health', (_req, res) => sendJson(res, 200, { ok: true }))
       .add('GET', '/metrics', async (_req, res) => {
-        const text = renderMetrics(
+        const own = renderMetrics(
           options.rooms,
           await options.clusterState.listNodes(),
           options.signalling.connections,
         );
+        const text = own + ((await options.extraMetrics?.()) ?? '');
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
         res.end(text);
       })

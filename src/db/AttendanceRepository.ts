@@ -44,11 +44,17 @@ export class AttendanceRepository {
     this.#db = db;
   }
 
-  async recordJoin(entry: NewAttendance): Promise<AttendanceRecord> {
+  /**
+   * Opens the participant's session; undefined when one is already open (the join was recorded
+   * before, e.g. by the room's previous home controller).
+   */
+  async recordJoin(entry: NewAttendance): Promise<AttendanceRecord | undefined> {
     const id = randomUUID();
-    await this.#db.execute(
+    const inserted = await this.#db.query(
       `INSERT INTO attendance (id, meeting_id, tenant_id, participant_id, user_id, full_name, role, joined_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (meeting_id, participant_id) WHERE left_at IS NULL DO NOTHING
+       RETURNING id`,
       [
         id,
         entry.meetingId,
@@ -60,7 +66,7 @@ export class AttendanceRepository {
         entry.joinedAt,
       ],
     );
-    return { id, ...entry };
+    return inserted.length > 0 ? { id, ...entry } : undefined;
   }
 
   /** Closes the participant's open session in that meeting; false if it had none open. */

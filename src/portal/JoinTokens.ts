@@ -19,6 +19,11 @@ export interface JoinGrant {
   internalUserId: string;
   /** Where the page sends the user when they leave, if anywhere. */
   logoutUrl?: string;
+  /**
+   * Where the user is (a node region name): the join call's, else the tenant's. Placement prefers
+   * it for the user's streams.
+   */
+  region?: string;
 }
 
 export interface IssuedJoinToken {
@@ -59,13 +64,14 @@ export class JoinTokens {
       exp,
     };
     if (grant.logoutUrl) claims.logout = grant.logoutUrl;
+    if (grant.region) claims.rgn = grant.region;
     return { token: signJwt(claims, this.#secret), sessionId, expiresAt: exp * 1000 };
   }
 
   /** Throws TokenError when the token is not a valid, unexpired join token. */
   verify(token: string, nowMs = Date.now()): JoinGrant & { sessionId: string; expiresAt: number } {
     const claims = verifyJwt(token, this.#secret, Math.floor(nowMs / 1000));
-    const { typ, tid, mid, room, name, role, uid, iuid, sid, exp, logout } = claims;
+    const { typ, tid, mid, room, name, role, uid, iuid, sid, exp, logout, rgn } = claims;
     if (
       typ !== TOKEN_TYPE ||
       typeof tid !== 'string' ||
@@ -91,6 +97,7 @@ export class JoinTokens {
       sessionId: sid,
       expiresAt: exp * 1000,
       ...(typeof logout === 'string' ? { logoutUrl: logout } : {}),
+      ...(typeof rgn === 'string' && rgn !== '' ? { region: rgn } : {}),
     };
   }
 }

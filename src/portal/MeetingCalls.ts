@@ -16,6 +16,7 @@ import {
   meetingNotRunning,
   mismatchCreateTime,
   missingFullName,
+  validationError,
 } from './bbbErrors.ts';
 import {
   checkLength,
@@ -30,7 +31,7 @@ import { type BbbReply, type CallContext, xmlReply } from './callTypes.ts';
 import type { JoinTokens } from './JoinTokens.ts';
 import type { MeetingEvents } from './MeetingEvents.ts';
 import type { LiveRoom, MeetingRuntime } from './MeetingRuntime.ts';
-import { endMeeting } from './meetingEnding.ts';
+import { endMeetingAndRoom } from './meetingEnding.ts';
 import { meetingCreatedEvent } from './webhookEvents.ts';
 import { el, parent } from './xml.ts';
 
@@ -50,6 +51,7 @@ export interface MeetingCallsOptions {
 const NOT_STORED = new Set(['checksum', 'meetingID', 'attendeePW', 'moderatorPW']);
 const MAX_STORED_PARAMS = 200;
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const REGION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** create, join, isMeetingRunning, getMeetingInfo, getMeetings, end — for one verified tenant. */
 export class MeetingCalls {
@@ -123,6 +125,7 @@ export class MeetingCalls {
     const userId = checkLength('userID', params.get('userID') || internalUserId, 256);
     await this.#checkRoomForOneMore(meeting, userId);
     const logoutUrl = meeting.createParams.logoutURL || settings.logoutUrl;
+    const region = userRegion(params) || ctx.tenant.region;
     const issued = this.#o.joinTokens.issue(
       {
         tenantId: ctx.tenant.id,
@@ -133,6 +136,7 @@ export class MeetingCalls {
         userId,
         internalUserId,
         ...(logoutUrl ? { logoutUrl } : {}),
+        ...(region ? { region } : {}),
       },
       ctx.now,
     );
@@ -196,12 +200,7 @@ export class MeetingCalls {
     const password = ctx.params.get('password');
     if (password !== undefined && password !== '' && password !== meeting.moderatorPw)
       throw invalidEndPassword();
-    await endMeeting(this.#o, meeting, ctx.now, 'api');
-    try {
-      await this.#o.runtime.endRoom(meeting.room);
-    } catch (error) {
-      this.#o.log.error('ending the room of an ended meeting failed', { room: meeting.room, error });
-    }
+    await endMeetingAndRoom(this.#o, meeting, ctx.now);
     return xmlReply(
       successXml(
         messageElements(
@@ -257,6 +256,19 @@ export class MeetingCalls {
 /** BBB's shape: 40 hex characters, a dash, the creation time in ms. The tenant keeps tenants apart. */
 export function internalMeetingId(tenantId: string, meetingId: string, createdAt: number): string {
   return `${createHash('sha1').update(`${tenantId}\n${meetingId}`).digest('hex')}-${createdAt}`;
+}
+
+/**
+ * The joining user's region, when the portal knows it (e.g. from the user's address): dotm's own
+ * `region` parameter, or `userdata-region` in the form BigBlueButton passes per-user data. A name as
+ * the nodes' `node.region` are named.
+ */
+function userRegion(params: ReadonlyMap<string, string>): string | undefined {
+  const given = params.get('region') || params.get('userdata-region');
+  if (!given) return undefined;
+  if (!REGION_NAME.test(given))
+    throw validationError('region must be 1 to 64 letters, digits, dots, dashes or underscores');
+  return given;
 }
 
 function roleOf(meeting: MeetingRecord, role: string | undefined, password: string | undefined): Role {

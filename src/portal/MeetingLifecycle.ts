@@ -1,5 +1,6 @@
 import { AttendanceRepository } from '../db/AttendanceRepository.ts';
 import type { Database } from '../db/Database.ts';
+import { MeetingBanRepository } from '../db/MeetingBanRepository.ts';
 import { type MeetingEndReason, type MeetingRecord, MeetingRepository } from '../db/MeetingRepository.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { Role } from '../protocol/roomSignalling.ts';
@@ -42,6 +43,7 @@ export interface EndedMeeting {
 export class MeetingLifecycle {
   readonly #meetings: MeetingRepository;
   readonly #attendance: AttendanceRepository;
+  readonly #bans: MeetingBanRepository;
   readonly #runtime: MeetingRuntime;
   readonly #log: Logger;
   readonly #emptyGraceMs: number;
@@ -51,6 +53,7 @@ export class MeetingLifecycle {
   constructor(options: MeetingLifecycleOptions) {
     this.#meetings = new MeetingRepository(options.db);
     this.#attendance = new AttendanceRepository(options.db);
+    this.#bans = new MeetingBanRepository(options.db);
     this.#runtime = options.runtime;
     this.#log = options.log.child({ component: 'meeting-lifecycle' });
     this.#emptyGraceMs = options.emptyGraceMs ?? 60_000;
@@ -62,7 +65,7 @@ export class MeetingLifecycle {
   async participantJoined(room: string, arrival: Arrival, at = Date.now()): Promise<boolean> {
     const meeting = await this.#meetings.findActiveByRoom(room);
     if (!meeting) return false;
-    await this.#attendance.recordJoin({
+    const opened = await this.#attendance.recordJoin({
       meetingId: meeting.id,
       tenantId: meeting.tenantId,
       participantId: arrival.participantId,
@@ -71,6 +74,8 @@ export class MeetingLifecycle {
       role: arrival.role,
       joinedAt: at,
     });
+    // Recorded already (by the room's previous home): its webhook went out then.
+    if (!opened) return true;
     await this.#meetings.markStarted(meeting.id, at);
     await this.#meetings.notePeakUsers(meeting.id, await this.#attendance.countOpen(meeting.id));
     this.#events?.publish(
@@ -98,14 +103,55 @@ export class MeetingLifecycle {
     const meeting = await this.#meetings.findActiveByRoom(room);
     if (!meeting) return false;
     if (!(await this.#attendance.recordLeave(meeting.id, participantId, at, reason))) return false;
-    if (this.#events && (await this.#events.wants(meeting, 'user-left'))) {
-      // The room forgot the person already; their userID is in the session just closed.
-      const session = (await this.#attendance.listForMeeting(meeting.id)).findLast(
-        (a) => a.participantId === participantId,
-      );
-      if (session) this.#events.publish(meeting, userLeftEvent(meeting, userOf(session), at));
-    }
+    const removed = reason === 'removed';
+    const told = this.#events !== undefined && (await this.#events.wants(meeting, 'user-left'));
+    if (!removed && !told) return true;
+    // The room forgot the person already; their userID is in the session just closed.
+    const session = (await this.#attendance.listForMeeting(meeting.id)).findLast(
+      (a) => a.participantId === participantId,
+    );
+    if (!session) return true;
+    // BigBlueButton keeps a user a moderator removed out of the meeting, fresh join calls included.
+    if (removed) await this.#bans.ban(meeting.id, session.userId, at);
+    if (told) this.#events!.publish(meeting, userLeftEvent(meeting, userOf(session), at));
     return true;
+  }
+
+  /**
+   * Brings a meeting's open attendance in line with who is in its room, as its home sees it. A
+   * room's joins and leaves are recorded by its home a moment after they happen; when the home
+   * dies in that moment (or hands the room over), the record is lost with it. The new home finds
+   * here who is in the room without an open session (their join is recorded, told once) and who
+   * has one but is gone (their leave is recorded as 'lost'). Only the room's home calls it.
+   */
+  async reconcile(room: string, live: LiveRoom, at = Date.now()): Promise<void> {
+    const meeting = await this.#meetings.findActiveByRoom(room);
+    if (!meeting) return;
+    const sessions = await this.#attendance.listForMeeting(meeting.id);
+    const open = new Set(sessions.filter((s) => s.leftAt === undefined).map((s) => s.participantId));
+    const here = new Set(live.participants.map((p) => p.participantId));
+    for (const p of live.participants) {
+      if (open.has(p.participantId)) continue;
+      const arrival = {
+        participantId: p.participantId,
+        userId: p.userId ?? p.participantId,
+        fullName: p.fullName,
+        role: p.role,
+      };
+      this.#log.warn('a join was not recorded (the room changed controllers): recorded now', {
+        room,
+        participantId: p.participantId,
+      });
+      await this.participantJoined(room, arrival, p.joinedAt ?? at);
+    }
+    for (const participantId of open) {
+      if (here.has(participantId)) continue;
+      this.#log.warn('a leave was not recorded (the room changed controllers): recorded now', {
+        room,
+        participantId,
+      });
+      await this.participantLeft(room, participantId, 'lost', at);
+    }
   }
 
   /** Run every few seconds on each controller; ending is idempotent, so several may run at once. */

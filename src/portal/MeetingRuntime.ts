@@ -27,6 +27,8 @@ export interface LiveParticipant {
   hasAudio: boolean;
   /** Publishes a camera. */
   hasVideo: boolean;
+  /** When the participant came into the room, when the runtime knows. */
+  joinedAt?: number;
 }
 
 export interface LiveRoom {

@@ -1,27 +1,26 @@
 import type { IncomingMessage } from 'node:http';
 import type { ControllerExtension } from '../controller/Controller.ts';
 import type { RoomObserver } from '../controller/RoomObserver.ts';
-import type { Participant } from '../controller/rooms/Participant.ts';
+import { AttendanceRepository } from '../db/AttendanceRepository.ts';
 import type { Database } from '../db/Database.ts';
+import { MeetingBanRepository } from '../db/MeetingBanRepository.ts';
 import { MeetingRepository } from '../db/MeetingRepository.ts';
 import { TenantRepository } from '../db/TenantRepository.ts';
 import type { Logger } from '../log/Logger.ts';
 import { BbbApi } from './BbbApi.ts';
+import { ControllerRuntime, type PortalCluster, type PortalRooms } from './ControllerRuntime.ts';
 import type { JoinTokens } from './JoinTokens.ts';
 import { KeyedSerialQueue } from './KeyedSerialQueue.ts';
+import { MeetingAdminApi } from './MeetingAdminApi.ts';
 import { MeetingLifecycle } from './MeetingLifecycle.ts';
-import type { MeetingRuntime } from './MeetingRuntime.ts';
+import { renderMeetingMetrics } from './meetingMetrics.ts';
 import { PortalAdmission } from './PortalAdmission.ts';
 import { TenantAdmin } from './TenantAdmin.ts';
 import { TenantAdminApi } from './TenantAdminApi.ts';
 import { ThemeApi } from './ThemeApi.ts';
 import { type WebhookDeliveryOptions, WebhookDispatcher } from './WebhookDispatcher.ts';
 
-/** What the portal needs of the controller's rooms. */
-export interface PortalRooms {
-  endRoom(room: string, reason: string): Promise<boolean>;
-  roomMembers(room: string): { participant: Participant; hasAudio: boolean; hasVideo: boolean }[] | undefined;
-}
+export type { PortalCluster, PortalRooms } from './ControllerRuntime.ts';
 
 export interface PortalOptions {
   db: Database;
@@ -41,6 +40,11 @@ export interface PortalOptions {
   webhooks?: WebhookDeliveryOptions;
   /** Largest JSON body of the admin API. Default 64 KiB. */
   maxAdminBodyBytes?: number;
+  /**
+   * In cluster mode: how rooms homed on other controllers are seen and ended. Without it every room
+   * is this controller's (the embedded default).
+   */
+  cluster?: PortalCluster;
 }
 
 /**
@@ -59,11 +63,17 @@ export class Portal implements ControllerExtension {
   readonly #roomWork = new KeyedSerialQueue();
   readonly #sweeper: NodeJS.Timeout;
   readonly #log: Logger;
+  readonly #runtime: ControllerRuntime;
+  readonly #meetings: MeetingRepository;
+  readonly #tenants: TenantRepository;
   #sweeping: Promise<unknown> | undefined;
 
   constructor(rooms: PortalRooms, options: PortalOptions) {
     this.#log = options.log.child({ component: 'portal' });
-    const runtime = roomsAsRuntime(rooms);
+    const runtime = new ControllerRuntime(rooms, options.cluster, options.log);
+    this.#runtime = runtime;
+    this.#meetings = new MeetingRepository(options.db);
+    this.#tenants = new TenantRepository(options.db);
     this.webhooks = new WebhookDispatcher({
       ...options.webhooks,
       db: options.db,
@@ -81,6 +91,8 @@ export class Portal implements ControllerExtension {
     // Public and read-only: the meeting page asks it for its tenant's look.
     const themes = new ThemeApi({ tenants: new TenantRepository(options.db), log: options.log });
     const mounts = [api.handler, themes.handler];
+    // Other controllers ask this one to end the rooms it is the home of.
+    if (options.cluster) mounts.push(runtime.endRoomHandler);
     const { isAuthorized } = options;
     if (isAuthorized) {
       const admin = new TenantAdmin(options.db, {
@@ -96,10 +108,23 @@ export class Portal implements ControllerExtension {
         log: options.log,
         maxBodyBytes: options.maxAdminBodyBytes,
       });
-      mounts.push(adminApi.handler);
+      const meetingAdmin = new MeetingAdminApi({
+        meetings: this.#meetings,
+        attendance: new AttendanceRepository(options.db),
+        tenants: this.#tenants,
+        runtime,
+        isAuthorized,
+        log: options.log,
+        events: this.webhooks,
+      });
+      mounts.push(adminApi.handler, meetingAdmin.handler);
     }
     this.mounts = mounts;
-    this.admission = new PortalAdmission(options.joinTokens, new MeetingRepository(options.db));
+    this.admission = new PortalAdmission(
+      options.joinTokens,
+      this.#meetings,
+      new MeetingBanRepository(options.db),
+    );
     this.#lifecycle = new MeetingLifecycle({
       db: options.db,
       runtime,
@@ -130,14 +155,40 @@ export class Portal implements ControllerExtension {
     };
     this.#sweeper = setInterval(() => {
       if (this.#sweeping) return; // a slow database must not pile sweeps up
-      this.#sweeping = this.#lifecycle
-        .sweep()
+      this.#sweeping = Promise.all([this.#lifecycle.sweep(), this.#reconcileRoomsHere()])
         .catch((error: unknown) => this.#log.error('meeting sweep failed', { error }))
         .finally(() => {
           this.#sweeping = undefined;
         });
     }, options.sweepIntervalMs);
     this.#sweeper.unref();
+  }
+
+  /**
+   * The attendance of the meetings whose rooms live here, checked against who is in them (see
+   * MeetingLifecycle.reconcile), in line with the room's own records.
+   */
+  async #reconcileRoomsHere(): Promise<void> {
+    for (const meeting of await this.#meetings.listAllActive()) {
+      if (!this.#runtime.localRoom(meeting.room)) continue;
+      await this.#roomWork.run(meeting.room, async () => {
+        const live = this.#runtime.localRoom(meeting.room);
+        if (live) await this.#lifecycle.reconcile(meeting.room, live);
+      });
+    }
+  }
+
+  /** BigBlueButton's meeting gauges (bbb_meetings…) per tenant, over the whole cluster. */
+  async metrics(): Promise<string> {
+    try {
+      const [tenants, meetings] = await Promise.all([this.#tenants.list(), this.#meetings.listAllActive()]);
+      const live = await this.#runtime.liveRooms(meetings.map((m) => m.room));
+      return renderMeetingMetrics(tenants, meetings, live);
+    } catch (error) {
+      // The controller's own metrics still answer when the database or Redis does not.
+      this.#log.warn('could not count meetings for /metrics', { error });
+      return '';
+    }
   }
 
   async close(): Promise<void> {
@@ -154,28 +205,4 @@ function hostOf(url: string): string {
   } catch {
     return 'localhost';
   }
-}
-
-function roomsAsRuntime(rooms: PortalRooms): MeetingRuntime {
-  return {
-    // The room opens when its first participant arrives; nothing to prepare ahead.
-    ensureRoom: async () => {},
-    endRoom: async (room) => {
-      await rooms.endRoom(room, 'the meeting was ended');
-    },
-    liveRoom: async (room) => {
-      const members = rooms.roomMembers(room);
-      if (!members) return undefined;
-      return {
-        participants: members.map(({ participant, hasAudio, hasVideo }) => ({
-          participantId: participant.participantId,
-          userId: participant.externalUserId,
-          fullName: participant.name,
-          role: participant.role,
-          hasAudio,
-          hasVideo,
-        })),
-      };
-    },
-  };
 }

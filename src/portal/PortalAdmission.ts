@@ -1,22 +1,26 @@
 import { ControllerError } from '../controller/ControllerError.ts';
 import type { Admitted, JoinAdmission, JoinRequestFacts } from '../controller/JoinAdmission.ts';
 import { openAdmission } from '../controller/JoinAdmission.ts';
+import type { MeetingBanRepository } from '../db/MeetingBanRepository.ts';
 import type { MeetingRepository } from '../db/MeetingRepository.ts';
 import { TokenError } from '../security/jwt.ts';
 import type { JoinTokens } from './JoinTokens.ts';
 
 /**
  * Admission when a portal runs meetings: the room of an active portal meeting is entered only with
- * the invitation its join call signed, which also fixes the person's name, role and userID. Rooms
+ * the invitation its join call signed, which also fixes the person's name, role, userID and region
+ * (placement puts their streams near it), and never by a user a moderator removed from it. Rooms
  * no portal created stay open, as on the embedded default.
  */
 export class PortalAdmission implements JoinAdmission {
   readonly #tokens: JoinTokens;
   readonly #meetings: MeetingRepository;
+  readonly #bans: MeetingBanRepository;
 
-  constructor(tokens: JoinTokens, meetings: MeetingRepository) {
+  constructor(tokens: JoinTokens, meetings: MeetingRepository, bans: MeetingBanRepository) {
     this.#tokens = tokens;
     this.#meetings = meetings;
+    this.#bans = bans;
   }
 
   async admit(request: JoinRequestFacts): Promise<Admitted> {
@@ -43,6 +47,16 @@ export class PortalAdmission implements JoinAdmission {
     const meeting = await this.#meetings.get(grant.meetingId);
     if (!meeting || meeting.endedAt !== undefined)
       throw new ControllerError('not-found', 'this meeting has ended');
-    return { name: grant.fullName, role: grant.role, externalUserId: grant.userId };
+    if (await this.#bans.isBanned(meeting.id, grant.userId))
+      throw new ControllerError(
+        'forbidden',
+        'a moderator removed you from this meeting, so you cannot join it again',
+      );
+    return {
+      name: grant.fullName,
+      role: grant.role,
+      externalUserId: grant.userId,
+      ...(grant.region ? { region: grant.region } : {}),
+    };
   }
 }

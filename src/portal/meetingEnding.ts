@@ -1,6 +1,8 @@
 import type { AttendanceRecord, AttendanceRepository } from '../db/AttendanceRepository.ts';
 import type { MeetingEndReason, MeetingRecord, MeetingRepository } from '../db/MeetingRepository.ts';
+import type { Logger } from '../log/Logger.ts';
 import type { MeetingEvents } from './MeetingEvents.ts';
+import type { MeetingRuntime } from './MeetingRuntime.ts';
 import { type EventUser, meetingEndedEvent, userLeftEvent } from './webhookEvents.ts';
 
 export interface MeetingEndingDeps {
@@ -32,6 +34,25 @@ export async function endMeeting(
     deps.events.publish(meeting, meetingEndedEvent(meeting, at));
   }
   return true;
+}
+
+/**
+ * BigBlueButton's end: the meeting ends in the history (hooks told) and its room ends for everyone
+ * in it, wherever it is homed. False when it had already ended. A room that cannot be reached is
+ * logged: the meeting is over all the same, and its participants can no longer join it.
+ */
+export async function endMeetingAndRoom(
+  deps: MeetingEndingDeps & { runtime: MeetingRuntime; log: Logger },
+  meeting: MeetingRecord,
+  at: number,
+): Promise<boolean> {
+  const ended = await endMeeting(deps, meeting, at, 'api');
+  try {
+    await deps.runtime.endRoom(meeting.room);
+  } catch (error) {
+    deps.log.error('ending the room of an ended meeting failed', { room: meeting.room, error });
+  }
+  return ended;
 }
 
 export function userOf(session: AttendanceRecord): EventUser {

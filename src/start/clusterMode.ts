@@ -5,7 +5,7 @@ import type { Database } from '../db/Database.ts';
 import type { Logger } from '../log/Logger.ts';
 import { NodeAgent } from '../node/NodeAgent.ts';
 import { mediaTokenSecret, openClusterConnections, openControllerConnections } from './clusterConnections.ts';
-import { controllerExtensions, openConfiguredDatabase } from './portalSetup.ts';
+import { controllerExtensions, openConfiguredDatabase, preparePortal } from './portalSetup.ts';
 
 /** A role of a multi-machine cluster, running in this process until closed. */
 export interface ClusterRole {
@@ -20,10 +20,23 @@ export async function startClusterController(config: DotmConfig, log: Logger): P
       'cluster mode needs controller.apiKeys (DOTM_CONTROLLER_API_KEYS=key1,key2), the same on every controller',
     );
   const connections = openControllerConnections(config);
-  let controller: Controller;
+  let controller: Controller | undefined;
   let db: Database | undefined;
   try {
     db = await openSharedDatabase(config, log);
+    // The portal needs the shared database: every controller answers the BigBlueButton API over
+    // it, seeing and ending rooms wherever they are homed.
+    const portal = db
+      ? await preparePortal(
+          config,
+          db,
+          config.cluster.secret,
+          config.controller.apiKeys,
+          () => controller?.url || config.controller.publicUrl,
+          log,
+          connections.directory,
+        )
+      : undefined;
     // Every controller may serve every room: each room has one home among them (RoomDirectory),
     // and a controller that stops hands its rooms to the others.
     controller = await Controller.start({
@@ -36,7 +49,7 @@ export async function startClusterController(config: DotmConfig, log: Logger): P
       roomDirectory: connections.directory,
       handOverOnClose: true,
       extend: db
-        ? controllerExtensions(config, db, connections.state, config.controller.apiKeys, undefined, log)
+        ? controllerExtensions(config, db, connections.state, config.controller.apiKeys, portal, log)
         : undefined,
     });
   } catch (error) {
@@ -60,14 +73,14 @@ export async function startClusterController(config: DotmConfig, log: Logger): P
 }
 
 /**
- * Controllers of one cluster share one PostgreSQL database (statistics, and later the portal): a
- * SQLite file would be one per controller, so cluster mode runs without history until
- * database.engine is 'postgres', and says so.
+ * Controllers of one cluster share one PostgreSQL database (statistics, tenants and the
+ * BigBlueButton portal's meetings): a SQLite file would be one per controller, so cluster mode runs
+ * without history and without the portal until database.engine is 'postgres', and says so.
  */
 async function openSharedDatabase(config: DotmConfig, log: Logger): Promise<Database | undefined> {
   if (config.database.engine !== 'postgres') {
     log.warn(
-      'no shared database: usage statistics and the dashboard are off (set database.engine = "postgres" and database.postgresUrl)',
+      'no shared database: the BigBlueButton API, usage statistics and the dashboard are off (set database.engine = "postgres" and database.postgresUrl)',
     );
     return undefined;
   }

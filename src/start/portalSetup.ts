@@ -1,8 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ClusterState } from '../cluster/ClusterState.ts';
+import type { RoomDirectory } from '../cluster/RoomDirectory.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
 import type { ControllerExtension } from '../controller/Controller.ts';
+import type { RoomHomes } from '../controller/RoomHomes.ts';
 import type { RoomService } from '../controller/RoomService.ts';
 import type { Database } from '../db/Database.ts';
 import { openDatabase } from '../db/openDatabase.ts';
@@ -11,6 +13,7 @@ import { ensureDefaultTenant } from '../portal/defaultTenant.ts';
 import { JoinTokens } from '../portal/JoinTokens.ts';
 import { Portal } from '../portal/Portal.ts';
 import { ApiKeys } from '../security/ApiKeys.ts';
+import { ClusterAuth } from '../security/ClusterAuth.ts';
 import { combineExtensions } from '../stats/combineExtensions.ts';
 import { StatsExtension } from '../stats/StatsExtension.ts';
 
@@ -22,9 +25,13 @@ export async function openConfiguredDatabase(config: DotmConfig): Promise<Databa
   return openDatabase({ engine, path: sqlitePath });
 }
 
+/** Makes a controller's extension from its rooms and where the rooms of other controllers live. */
+export type ExtensionFactory = (rooms: RoomService, homes: RoomHomes) => ControllerExtension;
+
 /**
  * The BigBlueButton portal as the controller's extension, its default tenant created on first
- * start. `publicUrl` is read at each join, once the controller listens.
+ * start. `publicUrl` is read at each join, once the controller listens. With `roomDirectory` (cluster
+ * mode) the portal sees and ends rooms homed on the other controllers too.
  */
 export async function preparePortal(
   config: DotmConfig,
@@ -33,7 +40,8 @@ export async function preparePortal(
   apiKeys: readonly string[],
   publicUrl: () => string,
   log: Logger,
-): Promise<((rooms: RoomService) => ControllerExtension) | undefined> {
+  roomDirectory?: RoomDirectory,
+): Promise<ExtensionFactory | undefined> {
   if (!config.portal.enabled) return undefined;
   const { created } = await ensureDefaultTenant(db, { secret: config.portal.defaultSecret || undefined });
   if (created) log.info('default tenant created: `dotm secret` prints its API URL and secret');
@@ -42,7 +50,8 @@ export async function preparePortal(
     config.portal.joinTokenTtlSeconds,
   );
   const keys = new ApiKeys(apiKeys);
-  return (rooms) =>
+  const auth = roomDirectory ? new ClusterAuth(clusterSecret) : undefined;
+  return (rooms, homes) =>
     new Portal(rooms, {
       db,
       isAuthorized: keys.authorize,
@@ -53,6 +62,15 @@ export async function preparePortal(
       emptyMeetingGraceMs: config.portal.emptyMeetingGraceMs,
       unjoinedMeetingExpiryMs: config.portal.unjoinedMeetingExpiryMs,
       log,
+      cluster:
+        roomDirectory && auth
+          ? {
+              homes,
+              loadSnapshot: (room) => roomDirectory.loadSnapshot(room),
+              listSnapshots: () => roomDirectory.listSnapshots(),
+              auth,
+            }
+          : undefined,
     });
 }
 
@@ -65,13 +83,13 @@ export function controllerExtensions(
   db: Database,
   clusterState: ClusterState,
   apiKeys: readonly string[],
-  portal: ((rooms: RoomService) => ControllerExtension) | undefined,
+  portal: ExtensionFactory | undefined,
   log: Logger,
-): (rooms: RoomService) => ControllerExtension {
+): ExtensionFactory {
   const keys = new ApiKeys(apiKeys);
-  return (rooms) =>
+  return (rooms, homes) =>
     combineExtensions(
-      portal?.(rooms),
+      portal?.(rooms, homes),
       config.stats.enabled
         ? new StatsExtension({
             db,

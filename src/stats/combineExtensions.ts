@@ -37,6 +37,10 @@ export function combineExtensions(...extensions: (ControllerExtension | undefine
     admission: present.find((e) => e.admission)?.admission,
     observer: fanOutObservers(...present.map((e) => e.observer)),
     mounts: present.flatMap((e) => e.mounts ?? []),
+    metrics: async () => {
+      const texts = await Promise.all(present.map((e) => e.metrics?.() ?? ''));
+      return texts.join('');
+    },
     close: async () => {
       const errors: unknown[] = [];
       for (const extension of [...present].reverse()) {

@@ -61,4 +61,42 @@ describeEachEngine('AttendanceRepository', (engine) => {
     );
     await db.close();
   });
+
+  it('a join recorded twice (by the old and the new home of a room) opens one session', async () => {
+    const db = await engine.migrated();
+    const tenant = await new TenantRepository(db).create({ name: 't', secrets: ['s'] });
+    await new MeetingRepository(db).createIfAbsent({
+      id: 'm1',
+      tenantId: tenant.id,
+      externalId: 'class',
+      room: 'm1',
+      name: 'Class',
+      attendeePw: 'ap',
+      moderatorPw: 'mp',
+      record: false,
+      durationMinutes: 0,
+      maxParticipants: 0,
+      createParams: {},
+      metadata: {},
+      createdAt: 1,
+    });
+    const attendance = new AttendanceRepository(db);
+    const join = {
+      meetingId: 'm1',
+      tenantId: tenant.id,
+      participantId: 'p1',
+      userId: 'u1',
+      fullName: 'Ada',
+      role: 'viewer' as const,
+      joinedAt: 10,
+    };
+    const [first, second] = await Promise.all([attendance.recordJoin(join), attendance.recordJoin(join)]);
+    assert.equal([first, second].filter((r) => r !== undefined).length, 1, 'one of them opened it');
+    assert.equal(await attendance.countOpen('m1'), 1);
+    // Once it is closed, the same participant id may open a new one (nothing reuses ids, but nothing forbids it).
+    assert.equal(await attendance.recordLeave('m1', 'p1', 20, 'left'), true);
+    assert.ok(await attendance.recordJoin({ ...join, joinedAt: 30 }));
+    assert.equal((await attendance.listForMeeting('m1')).length, 2);
+    await db.close();
+  });
 });

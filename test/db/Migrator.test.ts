@@ -33,6 +33,7 @@ describeEachEngine('Migrator', (engine) => {
     assert.deepEqual(await tableNames(db), [
       'attendance',
       'hooks',
+      'meeting_bans',
       'meetings',
       'node_load_hours',
       'node_samples',

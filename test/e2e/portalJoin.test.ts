@@ -2,10 +2,15 @@
  * A portal's join link opened in Chromium: the BigBlueButton API's `join` redirects into the
  * meeting page, which joins with the invitation (as the person the portal named), strips it from
  * the address bar, and publishes like anyone else. Someone typing the room name gets refused.
+ * A portal-style page (the test's fixture, as Greenlight or Moodle would be) creates and joins
+ * from the browser: two people land in the meeting and decode each other, while the dashboard
+ * shows the meeting's participant count change by itself.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { TenantRepository } from '../../src/db/TenantRepository.ts';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
@@ -84,4 +89,125 @@ describe('a portal join link in Chromium', {
     });
     assert.deepEqual(errors, []);
   });
+
+  it('a portal page creates and joins; two people see each other; the dashboard follows the count live', async () => {
+    const base = cluster.controller.url;
+    const portal = await startPortalFixture(base, secret);
+    const dashboard = await (await browser.newContext()).newPage();
+    try {
+      await dashboard.goto(`${base}/dashboard`);
+      await dashboard.getByTestId('api-key').fill(cluster.apiKey);
+      await dashboard.getByTestId('key-submit').click();
+      await dashboard.getByTestId('dashboard').waitFor({ timeout: 10_000 });
+
+      const grace = await enterThroughPortal(browser, portal.url, 'Grace Hopper');
+      const room = decodeURIComponent(new URL(grace.page.url()).pathname.slice('/r/'.length));
+      const usersOf = dashboard.locator(
+        `[data-testid="room"][data-room="${room}"] [data-testid="room-users"]`,
+      );
+      await usersOf.filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
+
+      const alan = await enterThroughPortal(browser, portal.url, 'Alan Turing');
+      await usersOf.filter({ hasText: /^2$/ }).waitFor({ timeout: 15_000 });
+      await waitFor(
+        'each decodes the other’s camera',
+        async () => {
+          const [g, a] = await Promise.all([framesDecoded(grace.page), framesDecoded(alan.page)]);
+          return g > 0 && a > 0 ? true : undefined;
+        },
+        25_000,
+      );
+
+      await alan.page.getByTestId('leave').click();
+      await usersOf.filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
+      await grace.page.getByTestId('leave').click();
+      assert.deepEqual([...grace.errors, ...alan.errors], []);
+    } finally {
+      await dashboard.context().close();
+      await portal.close();
+    }
+  });
 });
+
+/**
+ * An institution's portal in miniature: its page has a button per person; the click goes to the
+ * portal's server, which calls `create` (idempotent) and `join` with its secret, as Greenlight does,
+ * and redirects the browser into the meeting.
+ */
+async function startPortalFixture(
+  dotmUrl: string,
+  secret: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://portal');
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(`<!doctype html><title>Course portal</title>
+        <form action="/enter"><input name="name" data-testid="portal-name"><button data-testid="portal-join">Join the lecture</button></form>`);
+      return;
+    }
+    if (url.pathname === '/enter') {
+      const name = url.searchParams.get('name') ?? 'Someone';
+      (async () => {
+        const created = await bbbCall(dotmUrl, secret, 'create', {
+          meetingID: 'lecture-hall',
+          name: 'Lecture hall',
+        });
+        if (xmlTag(created.xml, 'returncode') !== 'SUCCESS') throw new Error(created.xml);
+        const joined = await bbbCall(dotmUrl, secret, 'join', {
+          meetingID: 'lecture-hall',
+          fullName: name,
+          role: 'MODERATOR',
+          userID: name.toLowerCase().replaceAll(' ', '-'),
+        });
+        res.writeHead(302, { Location: joined.location! });
+        res.end();
+      })().catch((error: unknown) => {
+        res.writeHead(500);
+        res.end(String(error));
+      });
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A person opens the portal, types their name and clicks Join; resolves once they are in the meeting. */
+async function enterThroughPortal(
+  browser: Browser,
+  portalUrl: string,
+  name: string,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await browser.newContext()).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(portalUrl);
+  await page.getByTestId('portal-name').fill(name);
+  await page.getByTestId('portal-join').click();
+  await page
+    .locator('[data-testid="connection-state"][data-state="connected"]')
+    .waitFor({ state: 'attached', timeout: 20_000 });
+  return { page, errors };
+}
+
+/** Video frames the page has decoded from the other people's streams. */
+function framesDecoded(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    let frames = 0;
+    for (const stream of window.dotm?.streams ?? []) {
+      const pc = stream.session?.peerConnection;
+      if (!pc) continue;
+      (await pc.getStats()).forEach((report: Record<string, unknown>) => {
+        if (report.type === 'inbound-rtp' && report.kind === 'video')
+          frames += Number(report.framesDecoded ?? 0);
+      });
+    }
+    return frames;
+  });
+}

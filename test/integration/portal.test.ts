@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { MeetingBanRepository } from '../../src/db/MeetingBanRepository.ts';
 import { TenantRepository } from '../../src/db/TenantRepository.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
 import { bbbCall, SignallingMember, xmlTag } from '../support/portalClient.ts';
@@ -51,6 +52,10 @@ describe('BigBlueButton API on the embedded system: a portal creates a meeting a
     assert.equal(xmlTag(info.xml, 'participantCount'), '1');
     assert.equal(xmlTag(info.xml, 'fullName'), 'Marie Curie');
     assert.equal(xmlTag(info.xml, 'userID'), 'lms-user-42');
+    const metrics = await (await fetch(`${cluster.controller.url}/metrics`)).text();
+    assert.match(metrics, /^bbb_meetings\{tenant="default"\} 1$/m, 'BigBlueButton’s gauges beside dotm’s');
+    assert.match(metrics, /^bbb_meetings_participants\{tenant="default"\} 1$/m);
+    assert.match(metrics, /^dotm_participants 1$/m);
 
     // Someone who guesses the room name cannot walk in without an invitation.
     const intruder = await SignallingMember.connect(cluster.controller.url);
@@ -135,6 +140,67 @@ describe('BigBlueButton API on the embedded system: a portal creates a meeting a
       () => student.events.some((e) => e.type === 'roomClosed') || undefined,
     );
     for (const member of [teacher, student, other]) member.close();
+  });
+
+  it('a participant a moderator removed cannot come back through a fresh join call; others can', async () => {
+    const created = await bbbCall(cluster.controller.url, secret, 'create', {
+      meetingID: 'seminar-3',
+      name: 'Seminar 3',
+    });
+    const meetingId = xmlTag(created.xml, 'internalMeetingID')!;
+    const link = async (fullName: string, role: string, userID: string) =>
+      (
+        await bbbCall(cluster.controller.url, secret, 'join', {
+          meetingID: 'seminar-3',
+          fullName,
+          role,
+          userID,
+        })
+      ).location!;
+    const teacher = await SignallingMember.followJoinLink(
+      cluster.controller.url,
+      await link('Teacher', 'MODERATOR', 'teacher-1'),
+    );
+    const troll = await SignallingMember.followJoinLink(
+      cluster.controller.url,
+      await link('Troll', 'VIEWER', 'troll-666'),
+    );
+    const removed = await teacher.request({ type: 'removeParticipant', participantId: troll.participantId });
+    assert.equal(removed.ok, true, JSON.stringify(removed));
+    troll.close();
+
+    // The portal still hands out a join link (it does not know), but the meeting refuses it, and says why.
+    const again = new URL(await link('Troll', 'VIEWER', 'troll-666'));
+    const back = await SignallingMember.connect(cluster.controller.url);
+    const bans = new MeetingBanRepository(cluster.database);
+    await waitFor('the removal recorded', () => bans.isBanned(meetingId, 'troll-666'));
+    const refused = await back.request({
+      type: 'join',
+      room: decodeURIComponent(again.pathname.replace(/^\/r\//, '')),
+      name: 'Troll',
+      joinToken: again.searchParams.get('join'),
+    });
+    assert.equal(refused.error?.code, 'forbidden');
+    assert.match(refused.error?.message ?? '', /removed you from this meeting/);
+    back.close();
+
+    // Someone else, and the same person in another meeting, are let in.
+    const friend = await SignallingMember.followJoinLink(
+      cluster.controller.url,
+      await link('Friend', 'VIEWER', 'friend-7'),
+    );
+    await bbbCall(cluster.controller.url, secret, 'create', { meetingID: 'seminar-4', name: 'Seminar 4' });
+    const elsewhere = await bbbCall(cluster.controller.url, secret, 'join', {
+      meetingID: 'seminar-4',
+      fullName: 'Troll',
+      role: 'VIEWER',
+      userID: 'troll-666',
+    });
+    const other = await SignallingMember.followJoinLink(cluster.controller.url, elsewhere.location!);
+    for (const member of [teacher, friend, other]) {
+      await member.request({ type: 'leave' });
+      member.close();
+    }
   });
 
   it('a room no portal created stays open to anyone, as before', async () => {

@@ -198,3 +198,27 @@ test("the tenant's join presets apply: defaults under the portal's parameters, o
   assert.equal(grant.role, 'viewer');
   assert.equal(grant.fullName, 'Anonymous');
 });
+
+test('the join link carries the user’s region: `region`, else `userdata-region`, else the tenant’s', async () => {
+  const regionOf = async (extra: Record<string, string>, secret?: string) => {
+    const reply = await rig.callParams(
+      'join',
+      { meetingID: 'lecture', fullName: 'Ada', password: 'ap', ...extra },
+      secret ? { secret } : {},
+    );
+    assert.equal(reply.status, 302, reply.body);
+    return rig.joinTokens.verify(tokenOf(String(reply.headers.location)), rig.now).region;
+  };
+  assert.equal(await regionOf({ region: 'us-east' }), 'us-east');
+  assert.equal(await regionOf({ 'userdata-region': 'ap-south' }), 'ap-south');
+  assert.equal(await regionOf({ region: 'us-east', 'userdata-region': 'ap-south' }), 'us-east');
+  assert.equal(await regionOf({}), 'eu', 'tenant a is in eu');
+});
+
+test('a region that is not a region name is refused as a validation error', async () => {
+  for (const region of ['eu west', '-eu', 'x'.repeat(65), 'eu"><script>']) {
+    const doc = await rig.xml('join', { meetingID: 'lecture', fullName: 'Ada', password: 'ap', region });
+    assert.equal(text(doc, 'returncode'), 'FAILED', region);
+    assert.equal(text(doc, 'messageKey'), 'validationError');
+  }
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AttendanceRepository } from '../../src/db/AttendanceRepository.ts';
+import { MeetingBanRepository } from '../../src/db/MeetingBanRepository.ts';
 import { MeetingRepository, type NewMeeting } from '../../src/db/MeetingRepository.ts';
 import { TenantRepository } from '../../src/db/TenantRepository.ts';
 import { Logger } from '../../src/log/Logger.ts';
@@ -112,5 +113,86 @@ test('a sweep that cannot read the live state leaves started meetings alone', as
   runtime.failLive = true;
   assert.deepEqual(await lifecycle.sweep(10_000_000), []);
   assert.equal((await meetings.get('m'))?.endedAt, undefined);
+  await db.close();
+});
+
+test('a participant removed by a moderator is banned from the meeting by their userID', async () => {
+  const { db, lifecycle, create } = await rig();
+  await create('m1');
+  const bans = new MeetingBanRepository(db);
+  await lifecycle.participantJoined('m1', {
+    participantId: 'p1',
+    userId: 'u1',
+    fullName: 'A',
+    role: 'viewer',
+  });
+  await lifecycle.participantJoined('m1', {
+    participantId: 'p2',
+    userId: 'u2',
+    fullName: 'B',
+    role: 'viewer',
+  });
+  assert.equal(await lifecycle.participantLeft('m1', 'p1', 'removed'), true);
+  assert.equal(await lifecycle.participantLeft('m1', 'p2', 'left'), true);
+  assert.equal(await bans.isBanned('m1', 'u1'), true);
+  assert.equal(await bans.isBanned('m1', 'u2'), false, 'leaving on one’s own is no ban');
+  await db.close();
+});
+
+test('a join recorded by the room’s old and its new home counts once, and is told once', async () => {
+  const { db, meetings, attendance, runtime, create } = await rig();
+  await create('m1');
+  const published: string[] = [];
+  const lifecycle = new MeetingLifecycle({
+    db,
+    runtime,
+    log: new Logger({ level: 'silent', format: 'json' }),
+    events: {
+      wants: async () => true,
+      publish: (_meeting, event) => published.push(event.data.id),
+    },
+  });
+  const ada = { participantId: 'p1', userId: 'u1', fullName: 'Ada', role: 'viewer' as const };
+  await Promise.all([
+    lifecycle.participantJoined('m1', ada, 1_000),
+    lifecycle.participantJoined('m1', ada, 1_001),
+  ]);
+  assert.equal(await attendance.countOpen('m1'), 1);
+  assert.equal((await meetings.get('m1'))?.peakUsers, 1);
+  assert.deepEqual(published, ['user-joined']);
+  await db.close();
+});
+
+test('the room’s new home records the joins and leaves its old home did not get to write', async () => {
+  const { db, attendance, runtime, create } = await rig();
+  await create('m1');
+  const published: string[] = [];
+  const lifecycle = new MeetingLifecycle({
+    db,
+    runtime,
+    log: new Logger({ level: 'silent', format: 'json' }),
+    events: { wants: async () => true, publish: (_m, event) => published.push(event.data.id) },
+  });
+  const ada = { participantId: 'p1', userId: 'u1', fullName: 'Ada', role: 'viewer' as const };
+  const bob = { participantId: 'p2', userId: 'u2', fullName: 'Bob', role: 'viewer' as const };
+  await lifecycle.participantJoined('m1', ada, 1_000);
+  published.length = 0;
+  // The old home died after Bob came in and Ada left, before it wrote either.
+  const live = { participants: [{ ...bob, hasAudio: false, hasVideo: false, joinedAt: 2_000 }] };
+  await lifecycle.reconcile('m1', live, 3_000);
+  await lifecycle.reconcile('m1', live, 3_500); // the next sweep finds nothing to do
+  assert.deepEqual(
+    (await attendance.listForMeeting('m1')).map((a) => [
+      a.participantId,
+      a.joinedAt,
+      a.leftAt ?? null,
+      a.leaveReason ?? null,
+    ]),
+    [
+      ['p1', 1_000, 3_000, 'lost'],
+      ['p2', 2_000, null, null],
+    ],
+  );
+  assert.deepEqual(published, ['user-joined', 'user-left']);
   await db.close();
 });

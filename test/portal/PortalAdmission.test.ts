@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ControllerError } from '../../src/controller/ControllerError.ts';
+import type { Database } from '../../src/db/Database.ts';
+import { MeetingBanRepository } from '../../src/db/MeetingBanRepository.ts';
+import { MeetingRepository } from '../../src/db/MeetingRepository.ts';
+import { TenantRepository } from '../../src/db/TenantRepository.ts';
+import { JoinTokens } from '../../src/portal/JoinTokens.ts';
+import { PortalAdmission } from '../../src/portal/PortalAdmission.ts';
+import { openPortalDatabase } from './portalRig.ts';
+
+let db: Database;
+let admission: PortalAdmission;
+let bans: MeetingBanRepository;
+let meetings: MeetingRepository;
+let tenantId: string;
+const tokens = new JoinTokens('join-secret', 300);
+
+before(async () => {
+  db = await openPortalDatabase();
+  tenantId = (await new TenantRepository(db).create({ name: 't', secrets: ['s'], region: 'eu' })).id;
+  meetings = new MeetingRepository(db);
+  bans = new MeetingBanRepository(db);
+  admission = new PortalAdmission(tokens, meetings, bans);
+  await meetings.createIfAbsent({
+    id: 'm1',
+    tenantId,
+    externalId: 'class',
+    room: 'm1',
+    name: 'Class',
+    attendeePw: 'ap',
+    moderatorPw: 'mp',
+    record: false,
+    durationMinutes: 0,
+    maxParticipants: 0,
+    createParams: {},
+    metadata: {},
+    createdAt: Date.now(),
+  });
+});
+after(() => db.close());
+
+function tokenFor(userId: string, extra: { region?: string; room?: string } = {}): string {
+  return tokens.issue({
+    tenantId,
+    meetingId: 'm1',
+    room: extra.room ?? 'm1',
+    fullName: `User ${userId}`,
+    role: 'viewer',
+    userId,
+    internalUserId: `w_${userId}`,
+    ...(extra.region ? { region: extra.region } : {}),
+  }).token;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<ControllerError> {
+  const error = await promise.then(
+    () => assert.fail('admitted'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof ControllerError, String(error));
+  return error;
+}
+
+test('the join link admits as the portal named the person, in the region it carries', async () => {
+  const admitted = await admission.admit({
+    room: 'm1',
+    name: 'typed',
+    joinToken: tokenFor('u1', { region: 'us-east' }),
+  });
+  assert.deepEqual(admitted, { name: 'User u1', role: 'viewer', externalUserId: 'u1', region: 'us-east' });
+  const without = await admission.admit({ room: 'm1', name: 'typed', joinToken: tokenFor('u2') });
+  assert.equal(without.region, undefined, 'no region: placement decides without one');
+});
+
+test('no link, a link for another room, or a banned user: refused with a reason the page shows', async () => {
+  assert.equal((await refusal(admission.admit({ room: 'm1', name: 'Mallory' }))).code, 'forbidden');
+  const foreign = await refusal(admission.admit({ room: 'other', name: 'x', joinToken: tokenFor('u1') }));
+  assert.equal(foreign.code, 'forbidden');
+  await bans.ban('m1', 'u3', Date.now());
+  const banned = await refusal(admission.admit({ room: 'm1', name: 'x', joinToken: tokenFor('u3') }));
+  assert.equal(banned.code, 'forbidden');
+  assert.match(banned.message, /removed you from this meeting/);
+});
+
+test('a room no portal meeting runs in stays open', async () => {
+  const admitted = await admission.admit({ room: 'open-room', name: 'Guest' });
+  assert.equal(admitted.name, 'Guest');
+});
