@@ -31,7 +31,8 @@ export const referenceConfig: DotmConfig = {
      * Redis again (src/controller/RoomHomes.ts). So a Redis outage shorter than ~2.3 s goes unnoticed
      * by clients; a longer one makes them reconnect. Snapshot writes are fenced by the lease (written
      * only while their controller holds it); reconnects are tried every 200 ms at most, and a command
-     * of the room directory unanswered for 1.5 s fails.
+     * of the room directory unanswered for 1.5 s fails (3 s for the node list, so /metrics and
+     * placement answer with an error while Redis is out of reach).
      */
     redisUrl: 'redis://127.0.0.1:6379',
     /** Prefix of every Redis key and channel, so several clusters can share one Redis. */

@@ -72,13 +72,20 @@ export class ControllerHttpServer {
         }
       };
     this.#router
-      .add('GET', '/health', (_req, res) => sendJson(res, 200, { ok: true }))
+      .add('GET', '/health', (_req, res) => {
+        // A load balancer's health check then takes a controller cut off from Redis out of
+        // rotation: it homes no room until it reaches Redis again (RoomHomes' fencing).
+        if (options.homes?.fenced)
+          sendJson(res, 503, {
+            ok: false,
+            reason: 'cut off from the cluster state (Redis); not homing rooms',
+          });
+        else sendJson(res, 200, { ok: true });
+      })
       .add('GET', '/metrics', async (_req, res) => {
-        const own = renderMetrics(
-          options.rooms,
-          await options.clusterState.listNodes(),
-          options.signalling.connections,
-        );
+        // Cut off from Redis, the controller still says what it knows: its own rooms, no nodes.
+        const nodes = await options.clusterState.listNodes().catch(() => undefined);
+        const own = renderMetrics(options.rooms, nodes, options.signalling.connections, options.homes);
         const text = own + ((await options.extraMetrics?.()) ?? '');
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
         res.end(text);

@@ -1,9 +1,22 @@
 import type { NodeReport } from '../cluster/NodeReport.ts';
 import type { RoomService } from './RoomService.ts';
 
+/** What RoomHomes tells about this controller's standing with the room directory. */
+export interface HomesHealth {
+  readonly fenced: boolean;
+  readonly fencing: { readonly fenced: number; readonly refusedWrites: number };
+}
+
 /** Prometheus text exposition of the controller's view of the cluster. */
-export function renderMetrics(rooms: RoomService, nodes: readonly NodeReport[], connections: number): string {
+export function renderMetrics(
+  rooms: RoomService,
+  /** Undefined when the cluster state (Redis) did not answer. */
+  listedNodes: readonly NodeReport[] | undefined,
+  connections: number,
+  homes?: HomesHealth,
+): string {
   const lines: string[] = [];
+  const nodes = listedNodes ?? [];
   const gauge = (name: string, help: string, samples: Array<[Record<string, string>, number]>) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
     for (const [labels, value] of samples) lines.push(`${name}${labelText(labels)} ${value}`);
@@ -37,6 +50,24 @@ export function renderMetrics(rooms: RoomService, nodes: readonly NodeReport[], 
     'dotm_migration_fallbacks_total',
     'Migrating streams whose publisher did not reach the new node in time (moved as after a failure).',
     rooms.stats.migrationFallbacks,
+  );
+  if (homes) {
+    gauge(
+      'dotm_controller_fenced',
+      'This controller could not renew its room leases for a full lease and homes no room (1) until it reaches Redis again.',
+      [[{}, homes.fenced ? 1 : 0]],
+    );
+    counter('dotm_controller_fencings_total', 'Times this controller fenced itself.', homes.fencing.fenced);
+    counter(
+      'dotm_snapshot_writes_refused_total',
+      'Room snapshot writes the directory refused because another controller held the lease.',
+      homes.fencing.refusedWrites,
+    );
+  }
+  gauge(
+    'dotm_cluster_state_up',
+    'The cluster state (Redis) answered this scrape (1) or not (0: no node metrics).',
+    [[{}, listedNodes ? 1 : 0]],
   );
   gauge('dotm_nodes', 'Live media nodes.', [[{}, nodes.length]]);
   const perNode = (name: string, help: string, pick: (n: NodeReport) => number) =>

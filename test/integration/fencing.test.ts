@@ -226,6 +226,13 @@ describe('a controller cut off from Redis past its lease stops acting as home; t
       `fenced ${fencedAt - cutAt} ms after the cut (its lease is 3 s from its last renewal)`,
     );
     assert.ok(proxy.cutOff, 'the first controller is still cut off');
+    // A load balancer's health check takes it out of rotation, and /metrics says why.
+    const health = await fetch(new URL('/health', one.url));
+    assert.equal(health.status, 503, 'a fenced controller is not healthy');
+    const metrics = await (await fetch(new URL('/metrics', one.url))).text();
+    assert.match(metrics, /^dotm_controller_fenced 1$/m);
+    assert.match(metrics, /^dotm_controller_fencings_total 1$/m);
+    assert.match(metrics, /^dotm_cluster_state_up 0$/m, 'it says it could not list the nodes');
 
     const room = await api<RoomView>(two.url, env.apiKey, `/api/v1/rooms/${ROOM}`);
     assert.equal(room.status, 200);
@@ -291,6 +298,15 @@ describe('a controller cut off from Redis past its lease stops acting as home; t
     );
     assert.equal(await homeUrl(), two.url);
     assert.doesNotMatch(one.process.output, /room lease had lapsed/, 'the old home took the room back');
+    assert.equal(
+      (await fetch(new URL('/health', one.url))).status,
+      200,
+      'healthy again once it reaches Redis',
+    );
+    assert.match(
+      await (await fetch(new URL('/metrics', one.url))).text(),
+      /^dotm_snapshot_writes_refused_total [1-9]/m,
+    );
 
     // Reachable again, the first controller serves clients again (piped to the room's home).
     const dee = await join('Dee', one.url);

@@ -21,12 +21,20 @@ return 0`;
  * heartbeat, so a crashed node disappears on its own, and an index set lets controllers list
  * nodes without SCAN. Index members whose key expired are pruned when read.
  */
+/**
+ * A command that got no answer in this long fails instead of waiting for ever on a connection whose
+ * peer vanished without a reset (a partition): placement, /metrics and the node list must answer,
+ * with an error, while Redis is out of reach. Longer than a Redis restart's reconnect, so a restart
+ * is still bridged by the offline queue.
+ */
+const COMMAND_TIMEOUT_MS = 3000;
+
 export class RedisClusterState implements ClusterState {
   readonly #redis: Redis;
   readonly #prefix: string;
 
   constructor(options: RedisConnectionOptions) {
-    this.#redis = openRedis(options.url, 'dotm-cluster-state');
+    this.#redis = openRedis(options.url, 'dotm-cluster-state', { commandTimeoutMs: COMMAND_TIMEOUT_MS });
     this.#prefix = options.keyPrefix;
   }
 
