@@ -1,3 +1,5 @@
+import type { ParseArgsOptionsConfig } from 'node:util';
+
 /** Options every admin CLI command takes to reach a controller's admin API. */
 export const ADMIN_TARGET_HELP = `  --url <url>          a controller's URL (default $DOTM_CONTROLLER_URL, else http://localhost:8080)
   --api-key <key>      an API key (default $DOTM_API_KEY, else the first of $DOTM_CONTROLLER_API_KEYS)`;
@@ -8,7 +10,7 @@ export const ADMIN_CLI_OPTIONS = {
   'api-key': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-} as const;
+} as const satisfies ParseArgsOptionsConfig;
 
 export interface AdminTargetFlags {
   url?: string;
@@ -45,7 +47,8 @@ export class AdminClient {
   }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.#fetch(new URL(path, this.#base), {
+    const url = new URL(path, this.#base);
+    const response = await this.#fetch(url, {
       method,
       headers: {
         Authorization: `Bearer ${this.#key}`,
@@ -53,6 +56,13 @@ export class AdminClient {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
+    }).catch((error: unknown) => {
+      // fetch says only "fetch failed"; the cause (ECONNREFUSED, a timeout…) is what helps.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new Error(
+        `cannot reach the controller at ${url.origin} (${why}); give --url or set DOTM_CONTROLLER_URL`,
+      );
     });
     const text = await response.text();
     let parsed: unknown = {};

@@ -1,15 +1,7 @@
-import { parseArgs } from 'node:util';
-import { ADMIN_CLI_OPTIONS, ADMIN_TARGET_HELP, AdminClient } from '../cli/AdminClient.ts';
+import { ADMIN_TARGET_HELP } from '../cli/AdminClient.ts';
+import { type AdminCliContext, runAdminCommand, stringFlag } from '../cli/runAdminCommand.ts';
 import { textTable } from '../cli/textTable.ts';
 import type { MeetingView } from './MeetingAdminApi.ts';
-
-/** What `dotm meeting list|end` needs from the binary. */
-export interface MeetingCliContext {
-  env: NodeJS.ProcessEnv;
-  fetch?: typeof fetch;
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
 
 export const MEETING_CLI_HELP = `Usage: dotm meeting <list|end> [options]
 
@@ -35,62 +27,30 @@ export function meetingCommand(args: string[]): Promise<number> {
 }
 
 /** Runs `dotm meeting <subcommand> …`; resolves the exit code. */
-export async function runMeetingCli(args: string[], context: MeetingCliContext): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    context.err(`dotm meeting: ${(error as Error).message}\n\n${MEETING_CLI_HELP}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    context.out(`${MEETING_CLI_HELP}\n`);
-    return 0;
-  }
-  const [command, ...operands] = positionals;
-  const fits = (command === 'list' && operands.length === 0) || (command === 'end' && operands.length === 2);
-  if (!fits) {
-    context.err(`dotm meeting: say list, or end with a tenant and a meetingID\n\n${MEETING_CLI_HELP}\n`);
-    return 2;
-  }
-  const admin = AdminClient.fromFlags(values, context.env, context.fetch);
-  if (!admin) {
-    context.err('dotm meeting: no API key: give --api-key or set DOTM_API_KEY\n');
-    return 2;
-  }
-  const call = <T>(method: string, path: string) => admin.call<T>(method, path);
-  const print = (value: unknown, text: string) =>
-    context.out(values.json ? `${JSON.stringify(value, null, 2)}\n` : text);
-  try {
-    if (command === 'list') {
-      const query = values.tenant === undefined ? '' : `?tenant=${encodeURIComponent(values.tenant)}`;
-      const { meetings } = await call<{ meetings: MeetingView[] }>('GET', `/api/v1/meetings${query}`);
-      print(meetings, meetingTable(meetings));
+export function runMeetingCli(args: string[], context: AdminCliContext): Promise<number> {
+  return runAdminCommand(args, context, {
+    name: 'meeting',
+    help: MEETING_CLI_HELP,
+    options: { tenant: { type: 'string' } },
+    usageError: ([command, ...operands]) =>
+      (command === 'list' && operands.length === 0) || (command === 'end' && operands.length === 2)
+        ? undefined
+        : 'say list, or end with a tenant and a meetingID',
+    run: async ({ admin, flags, positionals: [command, tenant, meetingId], print }) => {
+      if (command === 'list') {
+        const only = stringFlag(flags.tenant);
+        const query = only === undefined ? '' : `?tenant=${encodeURIComponent(only)}`;
+        const { meetings } = await admin.call<{ meetings: MeetingView[] }>('GET', `/api/v1/meetings${query}`);
+        print(meetings, meetingTable(meetings));
+        return 0;
+      }
+      const path = `/api/v1/meetings/${encodeURIComponent(tenant!)}/${encodeURIComponent(meetingId!)}`;
+      const answer = await admin.call<{ ended: boolean; meeting: MeetingView }>('DELETE', path);
+      print(
+        answer,
+        `${answer.meeting.tenant.name}/${answer.meeting.meetingID}: ended (${answer.meeting.participantCount} participant(s) sent out)\n`,
+      );
       return 0;
-    }
-    const [tenant, meetingId] = operands as [string, string];
-    const path = `/api/v1/meetings/${encodeURIComponent(tenant)}/${encodeURIComponent(meetingId)}`;
-    const answer = await call<{ ended: boolean; meeting: MeetingView }>('DELETE', path);
-    print(
-      answer,
-      `${answer.meeting.tenant.name}/${answer.meeting.meetingID}: ended (${answer.meeting.participantCount} participant(s) sent out)\n`,
-    );
-    return 0;
-  } catch (error) {
-    context.err(`dotm meeting ${command}: ${(error as Error).message}\n`);
-    return 1;
-  }
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      ...ADMIN_CLI_OPTIONS,
-      tenant: { type: 'string' },
     },
   });
 }
