@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from '../http/HttpError.ts';
-import { readJson, sendJson } from '../http/httpIo.ts';
+import { readOptionalJson, sendJson } from '../http/httpIo.ts';
 import { Router } from '../http/Router.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { NodeDrainer } from './NodeDrainer.ts';
@@ -32,7 +32,7 @@ export function createNodeAdminApi(options: {
     })
     .add('POST', '/api/v1/nodes/:nodeId/drain', async (req, res, p) => {
       authorize(req);
-      const body = await optionalBody(req, options.maxBodyBytes);
+      const body = await readOptionalJson(req, options.maxBodyBytes);
       if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 200))
         throw new HttpError(400, 'bad-request', '"reason" is a string of at most 200 characters');
       if (body.force !== undefined && typeof body.force !== 'boolean')
@@ -44,12 +44,4 @@ export function createNodeAdminApi(options: {
       sendJson(res, 200, { node: await drainer.undrain(p.nodeId!) });
     });
   return (req, res) => router.handle(req, res);
-}
-
-/** A drain may come with no body at all (`curl -X POST`). */
-async function optionalBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
-  const length = req.headers['content-length'];
-  const chunked = req.headers['transfer-encoding'] !== undefined;
-  if (!chunked && (length === undefined || length === '0')) return {};
-  return readJson(req, limit);
 }

@@ -83,6 +83,17 @@ export function requireContentType(req: IncomingMessage, expected: string): void
   }
 }
 
+/** A JSON object body, or {} when the request has none at all (`curl -X POST` with no data). */
+export async function readOptionalJson(
+  req: IncomingMessage,
+  limitBytes: number,
+): Promise<Record<string, unknown>> {
+  const length = req.headers['content-length'];
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  if (!chunked && (length === undefined || length === '0')) return {};
+  return readJson(req, limitBytes);
+}
+
 export async function readJson(req: IncomingMessage, limitBytes: number): Promise<Record<string, unknown>> {
   requireContentType(req, 'application/json');
   const text = await readText(req, limitBytes, 'request body', 'bad-json');

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttendanceRepository } from '../db/AttendanceRepository.ts';
 import type { MeetingRecord, MeetingRepository } from '../db/MeetingRepository.ts';
 import type { Tenant, TenantRepository } from '../db/TenantRepository.ts';
+import { apiKeyGuard, type IsAuthorized } from '../http/apiKeyGuard.ts';
 import { HttpError } from '../http/HttpError.ts';
 import { sendJson } from '../http/httpIo.ts';
 import { Router } from '../http/Router.ts';
@@ -18,7 +19,7 @@ export interface MeetingAdminApiOptions {
   tenants: TenantRepository;
   runtime: MeetingRuntime & { liveRooms(rooms: readonly string[]): Promise<Map<string, LiveRoom>> };
   /** The controller's API-key check. May throw an HttpError (e.g. no Authorization header). */
-  isAuthorized: (req: IncomingMessage) => boolean | Promise<boolean>;
+  isAuthorized: IsAuthorized;
   log: Logger;
   events?: MeetingEvents;
   now?: () => number;
@@ -66,15 +67,7 @@ export class MeetingAdminApi {
 
   constructor(options: MeetingAdminApiOptions) {
     this.#o = options;
-    const guarded =
-      (handler: (req: IncomingMessage, res: ServerResponse, p: Record<string, string>) => Promise<void>) =>
-      async (req: IncomingMessage, res: ServerResponse, p: Record<string, string>) => {
-        if (!(await options.isAuthorized(req)))
-          throw new HttpError(401, 'unauthorized', 'API key missing or not valid', {
-            'WWW-Authenticate': 'Bearer',
-          });
-        await handler(req, res, p);
-      };
+    const guarded = apiKeyGuard(options.isAuthorized);
     this.#router = new Router({
       onUnexpectedError: (error, req) =>
         options.log.error('unexpected error in the meeting admin API', {

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Tenant } from '../db/TenantRepository.ts';
+import { apiKeyGuard, type IsAuthorized } from '../http/apiKeyGuard.ts';
 import { HttpError } from '../http/HttpError.ts';
-import { readJson, sendJson } from '../http/httpIo.ts';
-import { Router } from '../http/Router.ts';
+import { readJson, readOptionalJson, sendJson } from '../http/httpIo.ts';
+import { type RouteHandler, Router } from '../http/Router.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { TenantAdmin } from './TenantAdmin.ts';
 import { TenantAdminError } from './TenantAdminError.ts';
@@ -12,7 +13,7 @@ export const TENANTS_PATH = '/api/v1/tenants';
 export interface TenantAdminApiOptions {
   admin: TenantAdmin;
   /** The controller's API-key check. May throw an HttpError (e.g. no Authorization header). */
-  isAuthorized: (req: IncomingMessage) => boolean | Promise<boolean>;
+  isAuthorized: IsAuthorized;
   log: Logger;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
@@ -40,20 +41,16 @@ export class TenantAdminApi {
   constructor(options: TenantAdminApiOptions) {
     this.#o = options;
     const admin = options.admin;
-    const guarded =
-      (handler: (req: IncomingMessage, res: ServerResponse, p: Record<string, string>) => Promise<void>) =>
-      async (req: IncomingMessage, res: ServerResponse, p: Record<string, string>) => {
-        if (!(await options.isAuthorized(req)))
-          throw new HttpError(401, 'unauthorized', 'API key missing or not valid', {
-            'WWW-Authenticate': 'Bearer',
-          });
+    const withApiKey = apiKeyGuard(options.isAuthorized);
+    const guarded = (handler: RouteHandler): RouteHandler =>
+      withApiKey(async (req, res, p) => {
         try {
           await handler(req, res, p);
         } catch (error) {
           if (error instanceof TenantAdminError) throw asHttpError(error);
           throw error;
         }
-      };
+      });
     this.#router = new Router({
       onUnexpectedError: (error, req) =>
         options.log.error('unexpected error in the tenant admin API', {
@@ -100,7 +97,7 @@ export class TenantAdminApi {
         'POST',
         `${TENANTS_PATH}/:tenant/secrets`,
         guarded(async (req, res, p) => {
-          const body = await this.#optionalBody(req);
+          const body = await readOptionalJson(req, this.#o.maxBodyBytes ?? 65_536);
           const unknown = Object.keys(body).find((key) => key !== 'secret' && key !== 'primary');
           if (unknown !== undefined)
             throw new HttpError(
@@ -122,14 +119,6 @@ export class TenantAdminApi {
 
   #body(req: IncomingMessage): Promise<Record<string, unknown>> {
     return readJson(req, this.#o.maxBodyBytes ?? 65_536);
-  }
-
-  /** No body at all is an empty object (POST …/secrets needs nothing). */
-  async #optionalBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const length = req.headers['content-length'];
-    const chunked = req.headers['transfer-encoding'] !== undefined;
-    if (!chunked && (length === undefined || length === '0')) return {};
-    return this.#body(req);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterState } from '../cluster/ClusterState.ts';
 import type { Database } from '../db/Database.ts';
+import { type IsAuthorized, requireApiKey } from '../http/apiKeyGuard.ts';
 import { HttpError } from '../http/HttpError.ts';
 import { sendError, sendJson } from '../http/httpIo.ts';
 import { Router, safePathname } from '../http/Router.ts';
@@ -18,7 +19,7 @@ export interface StatsApiOptions {
    * Who may read statistics (the controller's API-key check). Return false to refuse with a 401, or
    * throw an HttpError to refuse with that.
    */
-  isAuthorized: (req: IncomingMessage) => boolean | Promise<boolean>;
+  isAuthorized: IsAuthorized;
   /** How recently a node must have been seen carrying a room for the live view to name it (3 × the sample interval). */
   liveWindowMs: number;
   log: Logger;
@@ -76,13 +77,7 @@ export function createStatsApi(options: StatsApiOptions): StatsHandler {
     });
   };
 
-  const authorize = async (req: IncomingMessage): Promise<void> => {
-    if (!(await options.isAuthorized(req))) {
-      throw new HttpError(401, 'unauthorized', 'API key missing or not valid', {
-        'WWW-Authenticate': 'Bearer',
-      });
-    }
-  };
+  const authorize = (req: IncomingMessage) => requireApiKey(options.isAuthorized, req);
 
   route('live', ['tenants'], async (query): Promise<LiveView> => {
     const at = now();
