@@ -369,15 +369,7 @@ export class RoomHomes {
       this.#log.error('room snapshot unreadable (another version?); the room starts afresh', { room });
       return { at: 'here' };
     }
-    try {
-      await this.#options.host.adopt(snapshot);
-    } catch (error) {
-      // Never let a room start afresh over a snapshot it failed to restore: let go, ask again later.
-      this.#held.delete(room);
-      this.#options.host.evict(room);
-      await this.#directory.release(room, this.controllerId).catch(() => undefined);
-      throw error;
-    }
+    await this.#adoptOrLetGo(room, snapshot);
     const tookMs = Date.now() - started;
     if (this.adoptions.length >= MAX_ADOPTIONS_KEPT) this.adoptions.shift();
     this.adoptions.push({
@@ -480,6 +472,18 @@ export class RoomHomes {
     this.#fenceTimer.unref?.();
   }
 
+  /** Never let a room start afresh over a snapshot it failed to restore: let go, ask again later. */
+  async #adoptOrLetGo(room: string, snapshot: RoomSnapshot): Promise<void> {
+    try {
+      await this.#options.host.adopt(snapshot);
+    } catch (error) {
+      this.#held.delete(room);
+      this.#options.host.evict(room);
+      await this.#directory.release(room, this.controllerId).catch(() => undefined);
+      throw error;
+    }
+  }
+
   /**
    * No renewal got through within a lease: another controller may be adopting our rooms now. Stop
    * acting as their home before two homes act for one room: evict them (their clients reconnect
@@ -545,14 +549,7 @@ export class RoomHomes {
     const holder = await this.#directory.claim(room, this.controllerId, this.#leaseMs);
     if (holder !== this.controllerId) return this.#peerRoute(holder);
     this.#held.set(room, Date.now());
-    try {
-      await this.#options.host.adopt(snapshot);
-    } catch (error) {
-      this.#held.delete(room);
-      this.#options.host.evict(room);
-      await this.#directory.release(room, this.controllerId).catch(() => undefined);
-      throw error;
-    }
+    await this.#adoptOrLetGo(room, snapshot);
     this.#log.warn('room restored from this controller’s copy: the directory lost it while we were cut off', {
       room,
       participants: snapshot.participants.length,
