@@ -61,7 +61,13 @@ export interface NodeLoad {
 }
 
 export interface NodeCapacity {
+  /** Packets in + out per second: configured, else from the measured cost per packet (see below). */
   maxPacketsPerSecond: number;
+  /**
+   * The node's measured CPU µs per packet (in + out), when it has carried enough traffic to tell;
+   * maxPacketsPerSecond follows it unless node.maxPacketsPerSecond is set. Optional: older nodes.
+   */
+  measuredUsPerPacket?: number;
   /** 0 = unlimited. */
   maxSubscribers: number;
 }

@@ -148,8 +148,12 @@ export const referenceConfig: DotmConfig = {
     /** How often the node reports its load to the cluster (see cluster.nodeTimeoutMs). */
     heartbeatMs: 500,
     /**
-     * Capacity limits used by placement: forwarded packets per second and subscribers. 0 means
-     * derive from the core count (25k packets/s per worker core) and do not limit subscribers.
+     * Capacity limits used by placement: packets per second (received + forwarded) and subscribers.
+     * maxPacketsPerSecond 0 (default) means measured: the node times its workers' CPU per packet
+     * while it carries traffic and offers 80 % of its worker cores at that cost (so a slower or busier
+     * machine offers less); until it has measured, 25k packets/s per worker core (a cautious
+     * figure: the forwarding benchmark measures 5–10 µs per packet, i.e. 100k+). Set a number to
+     * fix it. maxSubscribers 0: no limit on subscribers.
      */
     maxPacketsPerSecond: 0,
     maxSubscribers: 0,

@@ -93,13 +93,14 @@ export function runNodeCli(args: string[], context: NodeCliContext): Promise<num
 function nodeTable(nodes: NodeView[]): string {
   if (nodes.length === 0) return 'no live node\n';
   const rows = [
-    ['NODE', 'STATE', 'OTMS', 'SUBS', 'CPU', 'REGION', 'VERSION', 'PROTO', 'REASON'],
+    ['NODE', 'STATE', 'OTMS', 'SUBS', 'CPU', 'PACKETS/S', 'REGION', 'VERSION', 'PROTO', 'REASON'],
     ...nodes.map((n) => [
       n.nodeId,
       n.state,
       String(n.load.otms),
       String(n.load.subscribers),
       `${Math.round(n.load.cpu * 100)}%`,
+      packetsText(n),
       n.region,
       n.version,
       String(n.protocol),
@@ -107,4 +108,11 @@ function nodeTable(nodes: NodeView[]): string {
     ]),
   ];
   return textTable(rows);
+}
+
+/** Load against capacity, and the measured cost that capacity came from (when it did). */
+function packetsText(node: NodeView): string {
+  const load = Math.round(node.load.packetsInPerSecond + node.load.packetsOutPerSecond);
+  const measured = node.capacity.measuredUsPerPacket;
+  return `${load}/${node.capacity.maxPacketsPerSecond}${measured === undefined ? '' : ` @${measured}µs`}`;
 }

@@ -10,10 +10,11 @@ import { ClusterAuth } from '../security/ClusterAuth.ts';
 import { MediaTokens } from '../security/MediaTokens.ts';
 import { DOTM_VERSION } from '../version.ts';
 import { NodeHttpServer } from './NodeHttpServer.ts';
+import { PacketCostEstimator } from './PacketCostEstimator.ts';
 import { WorkerPool } from './WorkerPool.ts';
 import type { WorkerEvent, WorkerStats } from './worker/workerProtocol.ts';
 
-/** Forwarding capacity assumed per worker core when the operator sets none (measured: see README). */
+/** Forwarding capacity assumed per worker core until the node has measured its own (PacketCostEstimator). */
 const DEFAULT_PACKETS_PER_SECOND_PER_WORKER = 25_000;
 
 export interface NodeAgentOptions {
@@ -53,6 +54,7 @@ export class NodeAgent {
   #http!: NodeHttpServer;
   #heartbeat: NodeJS.Timeout | undefined;
   #lastSample: CounterSample | undefined;
+  readonly #packetCost = new PacketCostEstimator();
   #lastReport: NodeReport | undefined;
   #closed = false;
   /** A stats round is in flight (see #report). */
@@ -275,6 +277,13 @@ export class NodeAgent {
     const seconds = Math.max((sample.at - previous.at) / 1000, 0.001);
     const cores = availableParallelism();
     const workers = this.#pool.size;
+    if (sample !== previous)
+      this.#packetCost.observe(
+        sample.cpuMicros - previous.cpuMicros,
+        sample.packetsIn - previous.packetsIn + (sample.packetsOut - previous.packetsOut),
+        seconds,
+      );
+    const measuredUsPerPacket = this.#packetCost.usPerPacket;
     const report: NodeReport = {
       nodeId: this.nodeId,
       region: this.region,
@@ -303,8 +312,13 @@ export class NodeAgent {
       },
       capacity: {
         maxPacketsPerSecond:
-          config.node.maxPacketsPerSecond || workers * DEFAULT_PACKETS_PER_SECOND_PER_WORKER,
+          config.node.maxPacketsPerSecond ||
+          this.#packetCost.capacity(workers) ||
+          workers * DEFAULT_PACKETS_PER_SECOND_PER_WORKER,
         maxSubscribers: config.node.maxSubscribers,
+        ...(measuredUsPerPacket === undefined
+          ? {}
+          : { measuredUsPerPacket: Math.round(measuredUsPerPacket * 100) / 100 }),
       },
     };
     this.#lastReport = report;
