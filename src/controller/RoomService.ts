@@ -91,6 +91,17 @@ export interface RoomServiceStats {
   migrations: number;
   /** Migrations whose publisher did not reach the new OTM in time: moved as after a failure. */
   migrationFallbacks: number;
+  /** The same decisions by node (counters since this controller started; nodes gone stay). */
+  byNode: Map<string, NodeDecisions>;
+}
+
+export interface NodeDecisions {
+  /** OTMs placed on the node. */
+  placements: number;
+  /** OTMs placed again elsewhere because the node (or its worker) was lost. */
+  failoversFrom: number;
+  /** Streams migrated off the node (drain, defragmenting). */
+  migrationsFrom: number;
 }
 
 /**
@@ -109,6 +120,7 @@ export class RoomService {
     replacements: 0,
     migrations: 0,
     migrationFallbacks: 0,
+    byNode: new Map(),
   };
   readonly #options: RoomServiceOptions;
   readonly #log: Logger;
@@ -711,6 +723,15 @@ export class RoomService {
     });
   }
 
+  #decisionsOf(nodeId: string): NodeDecisions {
+    let decisions = this.stats.byNode.get(nodeId);
+    if (!decisions) {
+      decisions = { placements: 0, failoversFrom: 0, migrationsFrom: 0 };
+      this.stats.byNode.set(nodeId, decisions);
+    }
+    return decisions;
+  }
+
   /** The publisher reached the new OTM: the stream is there now, subscribers follow. */
   #handOver(room: Room, stream: StreamRecord, event: { hasAudio: boolean; hasVideo: boolean }): void {
     const migration = stream.migration;
@@ -729,6 +750,7 @@ export class RoomService {
     stream.subscribers = new Set();
     stream.subscribersKnown = true;
     this.stats.migrations++;
+    this.#decisionsOf(migration.from.nodeId).migrationsFrom++;
     this.#log.info('stream migrated: subscribers switching', {
       room: room.name,
       streamId: stream.streamId,
@@ -886,6 +908,7 @@ export class RoomService {
         await this.#options.commander.createOtm(chosen.report.url, { streamId, room: roomName, publisherId });
         reservation.confirm();
         this.stats.placements++;
+        this.#decisionsOf(chosen.report.nodeId).placements++;
         this.#log.info('OTM placed', {
           room: roomName,
           streamId,
@@ -962,6 +985,7 @@ export class RoomService {
     clearTimeout(stream.publisherLostTimer);
     stream.publisherLostTimer = undefined;
     this.stats.replacements++;
+    this.#decisionsOf(from).failoversFrom++;
     this.#log.warn('OTM placed again', {
       room: room.name,
       streamId: stream.streamId,

@@ -1,5 +1,5 @@
 import type { NodeReport } from '../cluster/NodeReport.ts';
-import type { RoomService } from './RoomService.ts';
+import type { NodeDecisions, RoomService } from './RoomService.ts';
 
 /** What RoomHomes tells about this controller's standing with the room directory. */
 export interface HomesHealth {
@@ -23,6 +23,11 @@ export function renderMetrics(
   };
   const counter = (name: string, help: string, value: number) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
+  };
+  const counterByNode = (name: string, help: string, pick: (d: NodeDecisions) => number) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+    for (const [node, decisions] of rooms.stats.byNode)
+      lines.push(`${name}${labelText({ node })} ${pick(decisions)}`);
   };
   gauge('dotm_rooms', 'Open rooms.', [[{}, rooms.stats.rooms]]);
   gauge('dotm_participants', 'Participants in all rooms.', [[{}, rooms.stats.participants]]);
@@ -64,6 +69,21 @@ export function renderMetrics(
       homes.fencing.refusedWrites,
     );
   }
+  counterByNode(
+    'dotm_node_placements_total',
+    'OTMs this controller placed on the node.',
+    (d) => d.placements,
+  );
+  counterByNode(
+    'dotm_node_failovers_total',
+    'OTMs this controller placed again elsewhere because the node or its worker was lost.',
+    (d) => d.failoversFrom,
+  );
+  counterByNode(
+    'dotm_node_migrations_total',
+    'Streams this controller moved off the node (drain, defragmenting).',
+    (d) => d.migrationsFrom,
+  );
   gauge(
     'dotm_cluster_state_up',
     'The cluster state (Redis) answered this scrape (1) or not (0: no node metrics).',

@@ -563,6 +563,10 @@ test('when a node is lost its streams are placed on surviving nodes and everyone
   assert.equal(moved[0].stream.live, false);
   assert.equal(rig.nodeOf(movedId), moved[0].stream.nodeId);
   assert.equal(rig.rooms.stats.replacements, 1);
+  assert.equal(rig.rooms.stats.byNode.get('node-a')?.failoversFrom, 1, 'counted against the lost node');
+  assert.equal(rig.rooms.stats.byNode.get(moved[0].stream.nodeId)?.failoversFrom ?? 0, 0);
+  const placed = [...rig.rooms.stats.byNode.values()].reduce((sum, d) => sum + d.placements, 0);
+  assert.equal(placed, rig.rooms.stats.placements, 'every placement counted on its node');
 
   // The publisher republishes to the new node: WHIP there, and the stream is announced again.
   const owner = moved[0].stream.participantId;

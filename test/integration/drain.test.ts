@@ -333,6 +333,8 @@ describe('drain a node → no stream lost', () => {
     assert.match(metrics, /^dotm_migrations_total 1$/m);
     assert.match(metrics, /^dotm_migration_fallbacks_total 0$/m);
     assert.match(metrics, new RegExp(`^dotm_node_draining\\{node="${drainedId}"[^}]*\\} 1$`, 'm'));
+    assert.match(metrics, new RegExp(`^dotm_node_migrations_total\\{node="${drainedId}"\\} 1$`, 'm'));
+    assert.match(metrics, new RegExp(`^dotm_node_placements_total\\{node="${moved.nodeId}"\\} [1-9]`, 'm'));
 
     // A new publish never lands on the drained node; undrained, it takes streams again.
     const undrained = await api<{ node: NodeView }>(cluster, 'POST', `/api/v1/nodes/${drainedId}/undrain`);
