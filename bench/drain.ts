@@ -6,14 +6,22 @@
  * <video> (requestVideoFrameCallback: what the viewer sees, swap of tracks included), then
  * undrains the node for the next trial. Writes <out>/drain-latest.{md,json}.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BrowserContext, Page } from 'playwright-core';
 import type { NodeView } from '../src/controller/NodeDrainer.ts';
 import { chromiumAvailable, launchChromium } from '../test/support/chromium.ts';
-import { childPids, FailoverCluster, poll, processAlive } from './failover/FailoverCluster.ts';
+import { FailoverCluster, poll } from './failover/FailoverCluster.ts';
+import {
+  joinInTurn,
+  leaveMeeting,
+  log,
+  type MeetingPerson,
+  openPeople,
+  runBench,
+  shutDown,
+  sleep,
+  writeResult,
+} from './failover/meetingRun.ts';
 import { type Summary, summarize } from './failover/stats.ts';
 
 const HELP = `Usage: node bench/drain.ts [options]
@@ -48,12 +56,7 @@ const MEETING = 'drain-bench';
 /** After the node reports drained, frames are still collected this long (the gap may end later). */
 const SETTLE_MS = 1500;
 
-interface Person {
-  name: string;
-  context: BrowserContext;
-  page: Page;
-  participantId: string;
-}
+type Person = MeetingPerson;
 
 interface Trial {
   n: number;
@@ -77,36 +80,17 @@ async function main(): Promise<void> {
   const trials: Trial[] = [];
   let fallbacks = Number.NaN;
   let newMediaStreams = Number.NaN;
-  const people: Person[] = [];
+  let people: Person[] = [];
   let exits: { name: string; code: number | string }[] = [];
   try {
-    for (const name of NAMES) {
-      const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-      const page = await context.newPage();
-      if (values.debug) page.on('console', (message) => log(`[${name}] ${message.text()}`));
-      people.push({ name, context, page, participantId: '' });
-    }
-    for (const [index, person] of people.entries()) {
-      await person.page.goto(`${cluster.controller.url}/r/${MEETING}${values.debug ? '?debug' : ''}`);
-      await person.page.getByTestId('join-name').fill(person.name);
-      await person.page.getByTestId('join-submit').click();
-      person.participantId = await poll(
-        `${person.name} joined`,
-        () =>
-          person.page.evaluate(() =>
-            window.dotm?.connectionState === 'connected' ? window.dotm.self?.participantId : undefined,
-          ),
-        20_000,
-      );
-      await poll(
-        `${person.name}'s camera live`,
-        async () =>
-          (await cluster.room(MEETING))?.streams.filter((s) => s.live).length === index + 1
-            ? true
-            : undefined,
-        20_000,
-      );
-    }
+    people = await openPeople(browser, NAMES, (person) => {
+      if (values.debug) person.page.on('console', (message) => log(`[${person.name}] ${message.text()}`));
+      return person;
+    });
+    await joinInTurn(cluster, people, MEETING, {
+      debug: values.debug,
+      streamsUp: (room) => room.streams.filter((s) => s.live).length,
+    });
     for (const person of people) await person.page.evaluate(installFrameProbe);
     await waitForFrames(people, Date.now());
     log('meeting up: three cameras, every page presenting the two others');
@@ -123,20 +107,10 @@ async function main(): Promise<void> {
     const metrics = await (await fetch(new URL('/metrics', cluster.controller.url))).text();
     fallbacks = Number(/^dotm_migration_fallbacks_total (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
     newMediaStreams = await probeTotal(people, 'newMediaStreams');
-    for (const person of people)
-      await person.page
-        .getByTestId('leave')
-        .click({ timeout: 2_000 })
-        .catch(() => undefined);
+    await leaveMeeting(people);
     for (const person of people) await person.context.close();
   } finally {
-    await browser.close().catch(() => undefined);
-    const pids = [...cluster.nodes.values()].flatMap((n) =>
-      n.process.alive ? childPids(n.process.child.pid!) : [],
-    );
-    exits = await cluster.stop();
-    const left = pids.filter(processAlive);
-    if (left.length > 0) log(`WARNING: worker processes still running after the nodes stopped: ${left}`);
+    exits = await shutDown(cluster, browser);
   }
   const result = {
     startedAt: startedAt.toISOString(),
@@ -151,11 +125,7 @@ async function main(): Promise<void> {
     reconnects: trials.reduce((sum, t) => sum + t.reconnects, 0),
     exits,
   };
-  mkdirSync(values.out, { recursive: true });
-  writeFileSync(join(values.out, 'drain-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const markdown = toMarkdown(result);
-  writeFileSync(join(values.out, 'drain-latest.md'), markdown);
-  process.stdout.write(`\n${markdown}`);
+  writeResult(values.out, 'drain', result, toMarkdown(result));
 }
 
 async function runTrial(n: number, cluster: FailoverCluster, people: Person[]): Promise<Trial> {
@@ -361,17 +331,4 @@ function toMarkdown(result: {
   ].join('\n');
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function log(line: string): void {
-  process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `drain bench failed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench('drain', main);

@@ -11,11 +11,11 @@
  * address so the next trial starts from three nodes again.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { referenceConfig } from '../src/config/reference.ts';
 import type { RoomView } from '../src/protocol/httpApi.ts';
 import { chromiumAvailable, launchChromium } from '../test/support/chromium.ts';
@@ -28,6 +28,17 @@ import {
 import { childPids, FailoverCluster, logTime, poll, processAlive } from './failover/FailoverCluster.ts';
 import { type ChromiumJoin, runJoinTrials } from './failover/joinTrials.ts';
 import { busySince, cpuTimes } from './failover/machineLoad.ts';
+import {
+  joinInTurn,
+  leaveMeeting,
+  log,
+  type MeetingPerson,
+  openPeople,
+  runBench,
+  shutDown,
+  sleep,
+  writeResult,
+} from './failover/meetingRun.ts';
 import { type Summary, summarize } from './failover/stats.ts';
 import type { HeadlessJoinTiming } from './failover/weriftJoin.ts';
 
@@ -73,11 +84,7 @@ const JOIN_ROOM = 'join-bench';
 const NAMES = ['Ada', 'Grace', 'Linus'];
 const RECOVERY_TIMEOUT_MS = 25_000;
 
-interface Person {
-  name: string;
-  context: BrowserContext;
-  page: Page;
-  participantId: string;
+interface Person extends MeetingPerson {
   console: { at: number; text: string }[];
 }
 
@@ -143,55 +150,29 @@ async function main(): Promise<void> {
     }));
     load.join = { busyPercent: busySince(cpu), loadavg1m: loadavg()[0]! };
   } finally {
-    await browser.close().catch(() => undefined);
-    const pids = [...cluster.nodes.values()].flatMap((n) =>
-      n.process.alive ? childPids(n.process.child.pid!) : [],
-    );
-    exits = await cluster.stop();
-    const left = pids.filter(processAlive);
-    if (left.length > 0) log(`WARNING: worker processes still running after the nodes stopped: ${left}`);
+    exits = await shutDown(cluster, browser);
   }
   const result = buildResult(startedAt, browser.version(), trials, headless, chromiumJoins, exits, load);
-  mkdirSync(values.out, { recursive: true });
-  writeFileSync(join(values.out, 'failover-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const markdown = toMarkdown(result);
-  writeFileSync(join(values.out, 'failover-latest.md'), markdown);
-  process.stdout.write(`\n${markdown}`);
+  writeResult(values.out, 'failover', result, toMarkdown(result));
 }
 
 // ── failover trials ─────────────────────────────────────────────────────────────────
 
 async function runFailoverTrials(cluster: FailoverCluster, browser: Browser): Promise<Trial[]> {
-  const people: Person[] = [];
-  for (const name of NAMES) {
-    const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-    const page = await context.newPage();
-    const person: Person = { name, context, page, participantId: '', console: [] };
-    page.on('console', (message) => {
+  const people = await openPeople(browser, NAMES, (opened) => {
+    const person: Person = { ...opened, console: [] };
+    person.page.on('console', (message) => {
       person.console.push({ at: Date.now(), text: `${message.type()}: ${message.text()}` });
       if (person.console.length > 4_000) person.console.splice(0, 2_000);
     });
-    people.push(person);
-  }
-  for (const [index, person] of people.entries()) {
-    await person.page.goto(`${cluster.controller.url}/r/${MEETING}${values.debug ? '?debug' : ''}`);
-    await person.page.getByTestId('join-name').fill(person.name);
-    await person.page.getByTestId('join-submit').click();
-    person.participantId = await poll(
-      `${person.name} joined`,
-      () =>
-        person.page.evaluate(() =>
-          window.dotm?.connectionState === 'connected' ? window.dotm.self?.participantId : undefined,
-        ),
-      20_000,
-    );
-    await poll(
-      `${person.name}'s camera live`,
-      async () => ((await cluster.room(MEETING))?.streams.length === index + 1 ? true : undefined),
-      20_000,
-    );
-    await person.page.evaluate(installPageProbe, { interval: PROBE_MS, marker: `page-${index}` });
-  }
+    return person;
+  });
+  await joinInTurn(cluster, people, MEETING, {
+    debug: values.debug,
+    streamsUp: (room) => room.streams.length,
+    joined: (person, index) =>
+      person.page.evaluate(installPageProbe, { interval: PROBE_MS, marker: `page-${index}` }),
+  });
   await waitAllDecoding(cluster, people);
   log('meeting up: three participants decoding each other');
 
@@ -213,12 +194,7 @@ async function runFailoverTrials(cluster: FailoverCluster, browser: Browser): Pr
     await waitAllDecoding(cluster, people);
   }
 
-  for (const person of people) {
-    await person.page
-      .getByTestId('leave')
-      .click({ timeout: 2_000 })
-      .catch(() => undefined);
-  }
+  await leaveMeeting(people);
   await poll(
     'the meeting closed',
     async () => ((await cluster.room(MEETING)) ? undefined : true),
@@ -629,17 +605,4 @@ function latest(values: (number | undefined)[]): number | undefined {
   return Math.max(...(values as number[]));
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function log(line: string): void {
-  process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `failover bench failed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench('failover', main);

@@ -133,6 +133,33 @@ async function publishLive(
   return grant;
 }
 
+/** Two controllers; at ctl-1 Alice, with her camera live, and then `others` join 'standup'. */
+async function standupAtOne(t: TestContext, ...others: string[]) {
+  const cluster = await Cluster.create(t);
+  const one = await cluster.controller('ctl-1');
+  const two = await cluster.controller('ctl-2');
+  const alice = await one.join('standup', 'Alice');
+  const joined: Awaited<ReturnType<TestController['join']>>[] = [];
+  for (const name of others) joined.push(await one.join('standup', name));
+  const grant = await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  return { cluster, one, two, alice, others: joined, grant };
+}
+
+/** A rejoin came back as the same participant, the stream still listed and live. */
+function assertSameWithLiveStream(
+  again: { result: JoinResult },
+  before: { result: JoinResult },
+  streamId: string,
+  message?: string,
+): void {
+  assert.equal(again.result.self.participantId, before.result.self.participantId);
+  assert.deepEqual(
+    again.result.streams.map((s) => [s.streamId, s.live]),
+    [[streamId, true]],
+    message,
+  );
+}
+
 test('the controller a room’s first client reaches becomes its home; the others route to it', async (t) => {
   const cluster = await Cluster.create(t);
   const one = await cluster.controller('ctl-1');
@@ -177,22 +204,18 @@ test('a change is in the snapshot before the request that made it is answered', 
 });
 
 test('the home dies: a rejoining client makes another controller adopt the room, and resumes as itself', async (t) => {
-  const cluster = await Cluster.create(t);
-  const one = await cluster.controller('ctl-1');
-  const two = await cluster.controller('ctl-2');
-  const alice = await one.join('standup', 'Alice');
-  const bob = await one.join('standup', 'Bob');
-  const grant = await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  const { cluster, one, two, alice, grant, others } = await standupAtOne(t, 'Bob');
+  const [bob] = others;
 
   one.directory.cut = true; // the home freezes: no renewal, no release, nothing closed
   const rejoinStarted = Date.now();
   const bobAgain = await two.join('standup', 'Bob', bob.result.rejoin);
 
   assert.equal(bobAgain.result.resumed, true);
-  assert.equal(bobAgain.result.self.participantId, bob.result.self.participantId);
-  assert.deepEqual(
-    bobAgain.result.streams.map((s) => [s.streamId, s.live]),
-    [[grant.streamId, true]],
+  assertSameWithLiveStream(
+    bobAgain,
+    bob,
+    grant.streamId,
     'the stream is live as before: its OTM never stopped',
   );
   assert.deepEqual(
@@ -314,11 +337,7 @@ test('nobody comes back to an adopted room: its grace runs out, its OTMs close, 
 });
 
 test('the directory loses its data (Redis restart): the home takes its room back, nobody else starts it afresh', async (t) => {
-  const cluster = await Cluster.create(t);
-  const one = await cluster.controller('ctl-1');
-  const two = await cluster.controller('ctl-2');
-  const alice = await one.join('standup', 'Alice');
-  await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  const { cluster, one, two } = await standupAtOne(t);
   // ctl-2 has seen the directory's epoch; then Redis restarts with nothing in it.
   await waitFor(
     'ctl-2 to know the directory',
@@ -340,11 +359,7 @@ test('the directory loses its data (Redis restart): the home takes its room back
 });
 
 test('a controller shutting down hands its rooms over: another adopts them at once, OTMs untouched', async (t) => {
-  const cluster = await Cluster.create(t);
-  const one = await cluster.controller('ctl-1');
-  const two = await cluster.controller('ctl-2');
-  const alice = await one.join('standup', 'Alice');
-  await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  const { cluster, one, two, alice } = await standupAtOne(t);
 
   await one.homes.close(true);
   one.rooms.handOver();
@@ -361,13 +376,8 @@ test('a controller shutting down hands its rooms over: another adopts them at on
 });
 
 test('a home cut off from the directory past its lease stops acting as home; its late writes never land over the adopter', async (t) => {
-  const cluster = await Cluster.create(t);
-  const one = await cluster.controller('ctl-1');
-  const two = await cluster.controller('ctl-2');
-  const alice = await one.join('standup', 'Alice');
-  const bob = await one.join('standup', 'Bob');
-  const carol = await one.join('standup', 'Carol');
-  const grant = await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  const { cluster, one, two, alice, grant, others } = await standupAtOne(t, 'Bob', 'Carol');
+  const [bob, carol] = others;
   await waitFor('ctl-1 to know ctl-2', async () => (await one.homes.controllers()).length === 2 || undefined);
 
   one.directory.cut = true; // partitioned from Redis, still reachable by its clients
@@ -403,11 +413,7 @@ test('a home cut off from the directory past its lease stops acting as home; its
   const aliceAgain = await two.join('standup', 'Alice', alice.result.rejoin);
   const bobAgain = await two.join('standup', 'Bob', bob.result.rejoin);
   assert.equal(aliceAgain.result.resumed, true);
-  assert.equal(bobAgain.result.self.participantId, bob.result.self.participantId);
-  assert.deepEqual(
-    bobAgain.result.streams.map((s) => [s.streamId, s.live]),
-    [[grant.streamId, true]],
-  );
+  assertSameWithLiveStream(bobAgain, bob, grant.streamId);
   assert.deepEqual(cluster.commander.closed, [], 'no OTM was closed: the adopter carries them on');
   two.rooms.chat('standup', bob.result.self.participantId, 'written by the adopter');
   await two.homes.flush('standup');
@@ -429,12 +435,8 @@ test('a home cut off from the directory past its lease stops acting as home; its
 });
 
 test('cut off past its lease while Redis restarted empty: the fenced home restores its room from its own copy', async (t) => {
-  const cluster = await Cluster.create(t);
-  const one = await cluster.controller('ctl-1');
-  const two = await cluster.controller('ctl-2');
-  const alice = await one.join('standup', 'Alice');
-  const bob = await one.join('standup', 'Bob');
-  const grant = await publishLive(cluster, one, 'standup', alice.result.self.participantId);
+  const { cluster, one, two, alice, grant, others } = await standupAtOne(t, 'Bob');
+  const [bob] = others;
   await waitFor(
     'ctl-2 to know the directory',
     async () => (await two.homes.controllers()).length === 2 || undefined,
@@ -458,11 +460,7 @@ test('cut off past its lease while Redis restarted empty: the fenced home restor
 
   const bobAgain = await one.join('standup', 'Bob', bob.result.rejoin);
   assert.equal(bobAgain.result.resumed, true);
-  assert.equal(bobAgain.result.self.participantId, bob.result.self.participantId);
-  assert.deepEqual(
-    bobAgain.result.streams.map((s) => [s.streamId, s.live]),
-    [[grant.streamId, true]],
-  );
+  assertSameWithLiveStream(bobAgain, bob, grant.streamId);
   assert.deepEqual(cluster.commander.closed, []);
   assert.deepEqual(two.homes.heldRooms, []);
 });

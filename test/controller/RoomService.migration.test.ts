@@ -6,6 +6,8 @@ import { Logger } from '../../src/log/Logger.ts';
 import { type Member, nodeReport, nodeUrl, RoomServiceRig } from './roomServiceRig.ts';
 
 const FAST = { connectTimeoutMs: 150, handoverTimeoutMs: 150 };
+/** Long enough that only the events a test sends end a migration. */
+const SLOW = { connectTimeoutMs: 5000, handoverTimeoutMs: 5000 };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,17 +40,41 @@ async function roomOnNodeA(migration = FAST): Promise<{
   return { rig, publisher, viewer, streamId };
 }
 
-test('a drained stream moves make-before-break: new OTM, publisher follows, room told, old OTM closed last', async () => {
-  const { rig, publisher, viewer, streamId } = await roomOnNodeA({
-    connectTimeoutMs: 5000,
-    handoverTimeoutMs: 5000,
+/** Whether `nodeId` runs an OTM for the stream. */
+function otmOn(rig: RoomServiceRig, nodeId: string, streamId: string): boolean {
+  return rig.commander.openOnNodes.has(`${nodeUrl(nodeId)} ${streamId}`);
+}
+
+/** The publisher's media reached the stream's new OTM on node-b. */
+function publisherOnNodeB(rig: RoomServiceRig, streamId: string): Promise<void> {
+  return rig.nodeEvent({
+    type: 'publisherConnected',
+    nodeId: 'node-b',
+    streamId,
+    hasAudio: true,
+    hasVideo: true,
   });
+}
+
+/** The viewer's WHEP session on the stream's old OTM (node-a) ended. */
+function viewerLeftNodeA(rig: RoomServiceRig, streamId: string, viewer: Member): Promise<void> {
+  return rig.nodeEvent({
+    type: 'subscriberDisconnected',
+    nodeId: 'node-a',
+    streamId,
+    participantId: viewer.participantId,
+    reason: 'deleted',
+  });
+}
+
+test('a drained stream moves make-before-break: new OTM, publisher follows, room told, old OTM closed last', async () => {
+  const { rig, publisher, viewer, streamId } = await roomOnNodeA(SLOW);
   const summary = await rig.rooms.migrateOff('node-a');
   assert.deepEqual(summary, { started: 1, moving: 0, whipOnly: [], removed: 0 });
 
   // (a) a new OTM on node-b while the old one keeps running; (b) only the publisher hears of it.
-  assert.ok(rig.commander.openOnNodes.has(`${nodeUrl('node-b')} ${streamId}`));
-  assert.ok(rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`));
+  assert.ok(otmOn(rig, 'node-b', streamId));
+  assert.ok(otmOn(rig, 'node-a', streamId));
   const [migrating] = publisher.sink.of('streamMigrating');
   assert.equal(migrating?.streamId, streamId);
   assert.match(migrating!.grant.url, /^http:\/\/node-b\.test:7000\/whip\//);
@@ -57,18 +83,12 @@ test('a drained stream moves make-before-break: new OTM, publisher follows, room
   assert.deepEqual(await rig.rooms.migrateOff('node-a'), { started: 0, moving: 1, whipOnly: [], removed: 0 });
 
   // (c) the publisher's media reached node-b: everyone hears streamMoved, live, on node-b.
-  await rig.nodeEvent({
-    type: 'publisherConnected',
-    nodeId: 'node-b',
-    streamId,
-    hasAudio: true,
-    hasVideo: true,
-  });
+  await publisherOnNodeB(rig, streamId);
   const [moved] = viewer.sink.of('streamMoved');
   assert.equal(moved?.stream.nodeId, 'node-b');
   assert.equal(moved?.stream.live, true);
   assert.match(rig.rooms.subscribe('r', viewer.participantId, streamId).url, /node-b/);
-  assert.ok(rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`), 'old OTM still forwards');
+  assert.ok(otmOn(rig, 'node-a', streamId), 'old OTM still forwards');
   assert.equal(rig.rooms.streamsOn('node-a'), 0);
 
   // Events of the old OTM are no news about the stream any more.
@@ -76,15 +96,9 @@ test('a drained stream moves make-before-break: new OTM, publisher follows, room
   assert.ok(rig.rooms.rooms.get('r')?.streams.has(streamId));
 
   // (d) the viewer left the old OTM: it closes, and the publisher closes its old connection.
-  await rig.nodeEvent({
-    type: 'subscriberDisconnected',
-    nodeId: 'node-a',
-    streamId,
-    participantId: viewer.participantId,
-    reason: 'deleted',
-  });
-  assert.ok(!rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`));
-  assert.ok(rig.commander.openOnNodes.has(`${nodeUrl('node-b')} ${streamId}`));
+  await viewerLeftNodeA(rig, streamId, viewer);
+  assert.ok(!otmOn(rig, 'node-a', streamId));
+  assert.ok(otmOn(rig, 'node-b', streamId));
   assert.deepEqual(
     publisher.sink.of('streamMigrated').map((m) => m.streamId),
     [streamId],
@@ -99,16 +113,10 @@ test('a drained stream moves make-before-break: new OTM, publisher follows, room
 test('the old OTM closes after the hand-over time when a subscriber never leaves it', async () => {
   const { rig, publisher, streamId } = await roomOnNodeA();
   await rig.rooms.migrateOff('node-a');
-  await rig.nodeEvent({
-    type: 'publisherConnected',
-    nodeId: 'node-b',
-    streamId,
-    hasAudio: true,
-    hasVideo: true,
-  });
-  assert.ok(rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`));
+  await publisherOnNodeB(rig, streamId);
+  assert.ok(otmOn(rig, 'node-a', streamId));
   await sleep(FAST.handoverTimeoutMs + 100);
-  assert.ok(!rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`));
+  assert.ok(!otmOn(rig, 'node-a', streamId));
   assert.equal(publisher.sink.of('streamMigrated').length, 1);
   await rig.close();
 });
@@ -122,29 +130,17 @@ test('a publisher that does not follow (an older client) is moved as after a fai
   assert.equal(moved?.stream.live, false, 'subscribers wait for the publisher to come back');
   assert.equal(publisher.sink.of('streamMoved').length, 1, 'the publisher republishes on streamMoved');
   assert.match(rig.rooms.republish('r', publisher.participantId, streamId).url, /node-b/);
-  assert.ok(!rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`));
+  assert.ok(!otmOn(rig, 'node-a', streamId));
   assert.equal(rig.rooms.stats.migrationFallbacks, 1);
   await rig.close();
 });
 
 test('a stream nobody watches hands over at once: its old OTM closes when the publisher reached the new one', async () => {
-  const { rig, viewer, streamId } = await roomOnNodeA({ connectTimeoutMs: 5000, handoverTimeoutMs: 5000 });
-  await rig.nodeEvent({
-    type: 'subscriberDisconnected',
-    nodeId: 'node-a',
-    streamId,
-    participantId: viewer.participantId,
-    reason: 'deleted',
-  });
+  const { rig, viewer, streamId } = await roomOnNodeA(SLOW);
+  await viewerLeftNodeA(rig, streamId, viewer);
   await rig.rooms.migrateOff('node-a');
-  await rig.nodeEvent({
-    type: 'publisherConnected',
-    nodeId: 'node-b',
-    streamId,
-    hasAudio: true,
-    hasVideo: true,
-  });
-  assert.ok(!rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`));
+  await publisherOnNodeB(rig, streamId);
+  assert.ok(!otmOn(rig, 'node-a', streamId));
   await rig.close();
 });
 
@@ -155,7 +151,7 @@ test('a stream not live yet simply moves; the old OTM closes at once', async () 
   await rig.report(nodeReport('node-b'));
   await rig.rooms.migrateOff('node-a');
   assert.equal(rig.nodeOf(streamId), 'node-b');
-  assert.ok(!rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`));
+  assert.ok(!otmOn(rig, 'node-a', streamId));
   assert.equal(publisher.sink.of('streamMoved').length, 1);
   await rig.close();
 });
@@ -205,13 +201,13 @@ test('the migration target dying before the publisher arrives leaves the stream 
 });
 
 test('an adopting controller closes the second OTM of a migration the dead home left half done', async () => {
-  const { rig, streamId } = await roomOnNodeA({ connectTimeoutMs: 5000, handoverTimeoutMs: 5000 });
+  const { rig, streamId } = await roomOnNodeA(SLOW);
   await rig.rooms.migrateOff('node-a');
   const snapshot = rig.rooms.snapshotOf('r')!;
   rig.rooms.evict('r', 'test');
   await rig.rooms.adopt(JSON.parse(JSON.stringify(snapshot)));
-  assert.ok(rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`), 'the recorded OTM stays');
-  assert.ok(!rig.commander.openOnNodes.has(`${nodeUrl('node-b')} ${streamId}`));
+  assert.ok(otmOn(rig, 'node-a', streamId), 'the recorded OTM stays');
+  assert.ok(!otmOn(rig, 'node-b', streamId));
   await rig.close();
 });
 
@@ -265,34 +261,16 @@ test('nodes of a wire protocol the controller does not speak get nothing, and ar
 });
 
 test('after a takeover the hand-over waits for everyone with a socket, as who subscribed is not in the snapshot', async () => {
-  const { rig, viewer, publisher, streamId } = await roomOnNodeA({
-    connectTimeoutMs: 5000,
-    handoverTimeoutMs: 5000,
-  });
+  const { rig, viewer, publisher, streamId } = await roomOnNodeA(SLOW);
   const snapshot = JSON.parse(JSON.stringify(rig.rooms.snapshotOf('r')));
   rig.rooms.evict('r', 'test');
   await rig.rooms.adopt(snapshot);
   for (const member of [publisher, viewer])
     rig.rooms.join('r', member.result.self.name, member.sink, { rejoin: member.result.rejoin });
   await rig.rooms.migrateOff('node-a');
-  await rig.nodeEvent({
-    type: 'publisherConnected',
-    nodeId: 'node-b',
-    streamId,
-    hasAudio: true,
-    hasVideo: true,
-  });
-  assert.ok(
-    rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`),
-    'the viewer may still be on it',
-  );
-  await rig.nodeEvent({
-    type: 'subscriberDisconnected',
-    nodeId: 'node-a',
-    streamId,
-    participantId: viewer.participantId,
-    reason: 'deleted',
-  });
-  assert.ok(!rig.commander.openOnNodes.has(`${nodeUrl('node-a')} ${streamId}`));
+  await publisherOnNodeB(rig, streamId);
+  assert.ok(otmOn(rig, 'node-a', streamId), 'the viewer may still be on it');
+  await viewerLeftNodeA(rig, streamId, viewer);
+  assert.ok(!otmOn(rig, 'node-a', streamId));
   await rig.close();
 });

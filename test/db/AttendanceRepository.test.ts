@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { AttendanceRepository } from '../../src/db/AttendanceRepository.ts';
-import { MeetingRepository } from '../../src/db/MeetingRepository.ts';
-import { TenantRepository } from '../../src/db/TenantRepository.ts';
-import { describeEachEngine } from './dbRig.ts';
+import { describeEachEngine, tenantWithMeetings } from './dbRig.ts';
 
 describeEachEngine('AttendanceRepository', (engine) => {
   it('joins and leaves are recorded per participant session', async () => {
     const db = await engine.migrated();
-    const tenant = await new TenantRepository(db).create({ name: 't', secrets: ['s'] });
-    await new MeetingRepository(db).createIfAbsent({
-      id: 'm1',
-      tenantId: tenant.id,
-      externalId: 'class',
-      room: 'm1',
-      name: 'Class',
-      attendeePw: 'ap',
-      moderatorPw: 'mp',
-      record: false,
-      durationMinutes: 0,
-      maxParticipants: 0,
-      createParams: {},
-      metadata: {},
-      createdAt: 1,
-    });
+    const { tenantId } = await tenantWithMeetings(db);
     const attendance = new AttendanceRepository(db);
-    const base = { meetingId: 'm1', tenantId: tenant.id };
+    const base = { meetingId: 'm1', tenantId: tenantId };
     await attendance.recordJoin({
       ...base,
       participantId: 'p1',
@@ -64,26 +47,11 @@ describeEachEngine('AttendanceRepository', (engine) => {
 
   it('a join recorded twice (by the old and the new home of a room) opens one session', async () => {
     const db = await engine.migrated();
-    const tenant = await new TenantRepository(db).create({ name: 't', secrets: ['s'] });
-    await new MeetingRepository(db).createIfAbsent({
-      id: 'm1',
-      tenantId: tenant.id,
-      externalId: 'class',
-      room: 'm1',
-      name: 'Class',
-      attendeePw: 'ap',
-      moderatorPw: 'mp',
-      record: false,
-      durationMinutes: 0,
-      maxParticipants: 0,
-      createParams: {},
-      metadata: {},
-      createdAt: 1,
-    });
+    const { tenantId } = await tenantWithMeetings(db);
     const attendance = new AttendanceRepository(db);
     const join = {
       meetingId: 'm1',
-      tenantId: tenant.id,
+      tenantId: tenantId,
       participantId: 'p1',
       userId: 'u1',
       fullName: 'Ada',

@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import { ConstraintViolationError } from '../../src/db/ConstraintViolationError.ts';
 import { MeetingRepository } from '../../src/db/MeetingRepository.ts';
 import { normalizeHostname, TenantRepository } from '../../src/db/TenantRepository.ts';
-import { describeEachEngine } from './dbRig.ts';
+import { describeEachEngine, newMeeting } from './dbRig.ts';
 
 describeEachEngine('TenantRepository', (engine) => {
   it('create and read back a tenant with hostnames, secrets and settings', async () => {
@@ -98,21 +98,7 @@ describeEachEngine('TenantRepository', (engine) => {
     assert.deepEqual(await db.query('SELECT * FROM tenant_hostnames'), []);
 
     const busy = await tenants.create({ name: 'busy', secrets: ['b'] });
-    await new MeetingRepository(db).createIfAbsent({
-      id: 'm1',
-      tenantId: busy.id,
-      externalId: 'class',
-      room: 'm1',
-      name: 'Class',
-      attendeePw: 'ap',
-      moderatorPw: 'mp',
-      record: false,
-      durationMinutes: 0,
-      maxParticipants: 0,
-      createParams: {},
-      metadata: {},
-      createdAt: 1,
-    });
+    await new MeetingRepository(db).createIfAbsent(newMeeting(busy.id, 'm1'));
     await assert.rejects(
       tenants.remove(busy.id),
       (e: unknown) => e instanceof ConstraintViolationError && e.kind === 'foreign-key',

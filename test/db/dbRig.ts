@@ -1,9 +1,11 @@
 import { after, describe } from 'node:test';
 import type { Database, SqlDialect } from '../../src/db/Database.ts';
+import { MeetingRepository, type NewMeeting } from '../../src/db/MeetingRepository.ts';
 import { Migrator } from '../../src/db/Migrator.ts';
 import type { DatabaseOptions } from '../../src/db/openDatabase.ts';
 import { PostgresDatabase } from '../../src/db/PostgresDatabase.ts';
 import { SqliteDatabase } from '../../src/db/SqliteDatabase.ts';
+import { type NewTenant, TenantRepository } from '../../src/db/TenantRepository.ts';
 import { type CreateDatabaseOptions, PostgresServer } from '../support/postgresServer.ts';
 
 /** One engine the database contract is run against; each call gives a store of the test's own. */
@@ -73,4 +75,36 @@ function testEngines(): TestEngine[] {
     if (server) await (await server).stop();
   });
   return engines;
+}
+
+/** A meeting row with nothing of note set: its room, external id and name are its id unless `over` says otherwise. */
+export function newMeeting(tenantId: string, id: string, over: Partial<NewMeeting> = {}): NewMeeting {
+  return {
+    id,
+    tenantId,
+    externalId: id,
+    room: id,
+    name: id,
+    attendeePw: 'ap',
+    moderatorPw: 'mp',
+    record: false,
+    durationMinutes: 0,
+    maxParticipants: 0,
+    createParams: {},
+    metadata: {},
+    createdAt: 1,
+    ...over,
+  };
+}
+
+/** A tenant ('t', secret 's' unless `over.tenant` says otherwise) holding the meetings `ids` (see newMeeting). */
+export async function tenantWithMeetings(
+  db: Database,
+  ids: readonly string[] = ['m1'],
+  over: { tenant?: Partial<NewTenant>; meeting?: Partial<NewMeeting> } = {},
+): Promise<{ tenantId: string; meetings: MeetingRepository }> {
+  const tenant = await new TenantRepository(db).create({ name: 't', secrets: ['s'], ...over.tenant });
+  const meetings = new MeetingRepository(db);
+  for (const id of ids) await meetings.createIfAbsent(newMeeting(tenant.id, id, over.meeting));
+  return { tenantId: tenant.id, meetings };
 }

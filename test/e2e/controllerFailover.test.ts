@@ -12,30 +12,24 @@
  * as a test diagnostic; it is asserted only loosely.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, type TestContext } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { NodeReport } from '../../src/cluster/NodeReport.ts';
-import { RedisRoomDirectory } from '../../src/cluster/redis/RedisRoomDirectory.ts';
+import type { Browser } from 'playwright-core';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
-import {
-  type ClusterEnv,
-  controllerReady,
-  type DotmProcess,
-  spawnController,
-  spawnNode,
-} from '../support/clusterProcesses.ts';
 import { dependentSteps } from '../support/dependentSteps.ts';
-import { LoadBalancer } from '../support/loadBalancer.ts';
 import {
-  installPageProbe,
-  type PageProbeState,
-  readPageProbe,
-  resetPageProbe,
-} from '../support/pageProbe.ts';
-import { RedisServer } from '../support/redisServer.ts';
-import { openUdpSockets, waitFor } from '../support/startTestCluster.ts';
+  describePages,
+  framesDecoded,
+  joinFromPage,
+  leaveAll,
+  type MeetingPage,
+  openMeetingPage,
+  readProbe,
+  resetProbes,
+  untilWithDiagnostics,
+} from '../support/meetingPage.ts';
+import { installPageProbe, type PageProbeState } from '../support/pageProbe.ts';
+import { type ControllerProcess, ProcessCluster } from '../support/processCluster.ts';
 
 const ROOM = 'e2e-controller-failover';
 const NODES = [
@@ -54,23 +48,8 @@ const RESUME_LIMIT_MS = 12_000;
 /** Media never passes through a controller: a viewer's frames may pause only as long as the machine stalls. */
 const MEDIA_PAUSE_LIMIT_MS = 2_000;
 
-interface Person {
-  name: string;
-  page: Page;
-  participantId: string;
-  console: string[];
-}
-
-interface Controller {
-  process: DotmProcess;
-  url: string;
-}
-
-async function api<T>(url: string, key: string, path: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(new URL(path, url), { headers: { Authorization: `Bearer ${key}` } });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
-}
+type Person = MeetingPage;
+type Controller = ControllerProcess;
 
 /** Longest time between consecutive rises of a stream's decoded-frame count within [from, to]. */
 function longestFramePause(probe: PageProbeState, streamId: string, from: number, to: number): number {
@@ -93,84 +72,38 @@ function longestFramePause(probe: PageProbeState, streamId: string, from: number
 
 describe('controller failover in Chromium: the room’s home controller dies under a meeting', () => {
   const skip = chromiumAvailable() ? false : 'no Chromium here (set DOTM_CHROMIUM or install chromium)';
-  let redis: RedisServer | undefined;
-  let directory: RedisRoomDirectory | undefined;
-  let env: ClusterEnv;
-  const controllers: Controller[] = [];
-  const nodes: DotmProcess[] = [];
-  let balancer: LoadBalancer | undefined;
+  let cluster: ProcessCluster | undefined;
   let browser: Browser | undefined;
   const people: Person[] = [];
   const step = dependentSteps({ skip, timeoutMs: 3 * STEP_TIMEOUT_MS });
 
   async function diagnostics(): Promise<string> {
-    const lines: string[] = [];
-    for (const person of people) {
-      const banner = await person.page
-        .getByTestId('connection-state')
-        .textContent({ timeout: 1_000 })
-        .catch((error: Error) => `<unreadable: ${error.message.split('\n')[0]}>`);
-      lines.push(
-        `  ${person.name} (${person.participantId || 'not joined'}): "${banner?.trim()}"; ` +
-          `console (last 20):\n    ${person.console.slice(-20).join('\n    ')}`,
-      );
-    }
-    const logs = [...controllers.map((c) => c.process), ...nodes].map(
+    const logs = [...(cluster?.controllers.map((c) => c.process) ?? []), ...(cluster?.nodes ?? [])].map(
       (p) => `  --- ${p.name} (last lines)\n${p.output.split('\n').slice(-12).join('\n')}`,
     );
-    return [...lines, ...logs].join('\n');
+    return [...(await describePages(people, 20)), ...logs].join('\n');
   }
 
-  async function until<T>(
-    what: string,
-    probe: () => T | undefined | Promise<T | undefined>,
-    timeoutMs = STEP_TIMEOUT_MS,
-  ): Promise<T> {
-    try {
-      return await waitFor(what, probe, timeoutMs);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${await diagnostics()}`);
-    }
-  }
+  const until = untilWithDiagnostics(diagnostics, STEP_TIMEOUT_MS);
 
   async function roomView(): Promise<RoomView | undefined> {
-    const response = await api<RoomView>(balancer!.url, env.apiKey, `/api/v1/rooms/${ROOM}`).catch(
-      () => undefined,
-    );
+    const response = await cluster!.api<RoomView>(`/api/v1/rooms/${ROOM}`).catch(() => undefined);
     return response?.status === 200 ? response.body : undefined;
   }
 
   /** The controller the directory names as the room's home. */
   async function home(): Promise<Controller | undefined> {
-    const holder = await directory!.home(ROOM);
-    const presence = (await directory!.listControllers()).find((c) => c.controllerId === holder);
-    return controllers.find((c) => c.url === presence?.internalUrl);
-  }
-
-  function readProbe(person: Person, since = 0): Promise<PageProbeState> {
-    return person.page.evaluate(readPageProbe, since);
+    const url = await cluster!.homeUrl(ROOM);
+    return cluster!.controllers.find((c) => c.url === url);
   }
 
   async function openPerson(name: string): Promise<Person> {
-    const context = await browser!.newContext({ permissions: ['camera', 'microphone'] });
-    const page = await context.newPage();
-    const person: Person = { name, page, participantId: '', console: [] };
-    page.on('console', (message) => {
-      person.console.push(`${new Date().toISOString().slice(11, 23)} ${message.type()}: ${message.text()}`);
-      if (person.console.length > 400) person.console.splice(0, 200);
-    });
-    page.on('pageerror', (error) => person.console.push(`uncaught: ${error.message}`));
+    const person = await openMeetingPage(browser!, name);
     people.push(person);
     // Through the load balancer, as a user would: the page, the SDK and its socket may each land on any controller.
-    await page.goto(`${balancer!.url}/r/${ROOM}?debug`);
-    await page.evaluate(installPageProbe, { interval: PROBE_INTERVAL_MS, marker: `page-of-${name}` });
-    await page.getByTestId('join-name').fill(name);
-    await page.getByTestId('join-submit').click();
-    person.participantId = await until(`${name} joined`, () =>
-      page.evaluate(() =>
-        window.dotm?.connectionState === 'connected' ? window.dotm.self?.participantId : undefined,
-      ),
-    );
+    await person.page.goto(`${cluster!.balancerUrl}/r/${ROOM}?debug`);
+    await person.page.evaluate(installPageProbe, { interval: PROBE_INTERVAL_MS, marker: `page-of-${name}` });
+    await joinFromPage(person, until);
     await until(`${name}'s camera is live in the room`, async () => {
       const room = await roomView();
       return room?.streams.some((s) => s.participantId === person.participantId && s.live) || undefined;
@@ -190,8 +123,7 @@ describe('controller failover in Chromium: the room’s home controller dies und
         const since = Date.now();
         let first: number | undefined;
         await until(`${viewer.name} decodes ${stream.participantId}'s camera`, async () => {
-          const events = (await readProbe(viewer)).inbound.filter((e) => e.streamId === stream.streamId);
-          const frames = events.at(-1)?.framesDecoded ?? 0;
+          const frames = await framesDecoded(viewer, stream.streamId);
           first ??= frames;
           return (frames > first && Date.now() > since) || undefined;
         });
@@ -207,7 +139,7 @@ describe('controller failover in Chromium: the room’s home controller dies und
   async function stopHomeAndResume(t: TestContext, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
     const victim = await until('the room’s home known', () => home());
     const before = await everyoneDecodesEveryone();
-    for (const person of people) await person.page.evaluate(resetPageProbe);
+    await resetProbes(people);
     const stoppedAt = Date.now();
     const stopping = victim.process.stop(signal);
     if (signal === 'SIGTERM') assert.equal(await stopping, 0, victim.process.output.slice(-3000));
@@ -291,68 +223,34 @@ describe('controller failover in Chromium: the room’s home controller dies und
 
   before(async () => {
     if (skip) return;
-    redis = await RedisServer.start();
-    env = { redisUrl: redis.url, secret: randomBytes(24).toString('hex'), apiKey: 'controller-failover-key' };
-    directory = new RedisRoomDirectory({ url: redis.url, keyPrefix: 'dotm:' });
-    for (const { nodeId, address } of NODES) nodes.push(spawnNode(env, nodeId, address));
-    for (const host of CONTROLLER_HOSTS) controllers.push(await spawnController(env, host));
-    await Promise.all(controllers.map((c) => controllerReady(c.url)));
-    balancer = await LoadBalancer.fromUrls(controllers.map((c) => c.url));
+    cluster = await ProcessCluster.start({
+      apiKey: 'controller-failover-key',
+      nodes: NODES,
+      controllers: CONTROLLER_HOSTS,
+    });
     browser = await launchChromium();
   });
 
   after(async () => {
     if (skip) return;
     const problems: string[] = [];
-    for (const person of people) {
-      if (
-        await person.page
-          .getByTestId('leave')
-          .isVisible()
-          .catch(() => false)
-      )
-        await person.page
-          .getByTestId('leave')
-          .click({ timeout: 2_000 })
-          .catch(() => undefined);
-    }
-    if (people.length > 0 && balancer) {
-      await waitFor(
-        'the room closed and no OTM left on any node',
-        async () => {
-          const room = await api(balancer!.url, env.apiKey, `/api/v1/rooms/${ROOM}`).catch(() => undefined);
-          const listed = await api<{ nodes: NodeReport[] }>(balancer!.url, env.apiKey, '/api/v1/nodes').catch(
-            () => undefined,
-          );
-          return (room?.status === 404 && listed?.body.nodes.every((n) => n.load.otms === 0)) || undefined;
-        },
-        15_000,
-      ).catch((error: Error) => problems.push(error.message));
+    await leaveAll(people);
+    if (people.length > 0 && cluster?.balancer) {
+      await cluster
+        .roomClosedEverywhere(ROOM, cluster.balancerUrl)
+        .catch((error: Error) => problems.push(error.message));
     }
     await browser?.close().catch(() => undefined);
-    await balancer?.close();
-    const running = [...controllers.map((c) => c.process), ...nodes].filter((p) => p.alive);
-    const codes = await Promise.all(running.map((p) => p.stop('SIGTERM')));
-    for (const [i, code] of codes.entries()) {
-      if (code !== 0)
-        problems.push(`${running[i]!.name} exited with ${code}:\n${running[i]!.output.slice(-3000)}`);
-    }
-    await directory?.close();
-    await redis?.stop();
-    await waitFor('UDP sockets closed', () => openUdpSockets() === 0 || undefined, 5_000).catch(() =>
-      problems.push('UDP sockets left open in the test process'),
-    );
+    problems.push(...((await cluster?.stop()) ?? []));
     assert.deepEqual(problems, [], problems.join('\n'));
   });
 
   step('three nodes and three controllers register', async () => {
-    await until('three nodes and three controllers', async () => {
-      const listed = await api<{ nodes: NodeReport[] }>(balancer!.url, env.apiKey, '/api/v1/nodes');
-      const presences = await directory!.listControllers();
-      return (
-        (listed.body.nodes?.length === NODES.length && presences.length === controllers.length) || undefined
-      );
-    });
+    await cluster!
+      .registered(cluster!.balancerUrl, CONTROLLER_HOSTS.length, STEP_TIMEOUT_MS)
+      .catch(async (error: Error) => {
+        throw new Error(`${error.message}\n${await diagnostics()}`);
+      });
   });
 
   step('Ada and Grace join through the load balancer and decode each other', async () => {

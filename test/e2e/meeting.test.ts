@@ -11,6 +11,13 @@ import type { RoomView } from '../../src/protocol/httpApi.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
 import { dependentSteps } from '../support/dependentSteps.ts';
+import {
+  describePages,
+  joinFromPage,
+  type MeetingPage,
+  openMeetingPage,
+  untilWithDiagnostics,
+} from '../support/meetingPage.ts';
 import { api, startTestCluster, stopTestCluster, waitFor } from '../support/startTestCluster.ts';
 
 const ROOM = 'e2e-meeting';
@@ -28,12 +35,7 @@ interface InboundSample {
   audioPackets: number;
 }
 
-interface Participant {
-  name: string;
-  page: Page;
-  participantId: string;
-  consoleErrors: string[];
-}
+type Participant = MeetingPage;
 
 describe('meeting page in Chromium: three participants on two media nodes', () => {
   const skip = chromiumAvailable() ? false : 'no Chromium here (set DOTM_CHROMIUM or install chromium)';
@@ -44,29 +46,11 @@ describe('meeting page in Chromium: three participants on two media nodes', () =
 
   /** Every page's banner, URL and console errors: what a failure message needs to be understood. */
   async function diagnostics(): Promise<string> {
-    const lines: string[] = [];
-    for (const person of people) {
-      const banner = await person.page
-        .getByTestId('connection-state')
-        .textContent({ timeout: 1_000 })
-        .catch((error: Error) => `<unreadable: ${error.message.split('\n')[0]}>`);
-      lines.push(
-        `  ${person.name} (${person.participantId || 'not joined'}) at ${person.page.url()}: ` +
-          `connection-state "${banner?.trim()}"; console errors: ` +
-          (person.consoleErrors.length ? `\n    ${person.consoleErrors.slice(-10).join('\n    ')}` : 'none'),
-      );
-    }
-    return lines.join('\n');
+    return (await describePages(people, 10)).join('\n');
   }
 
   /** waitFor from the test support, with every page's state in the timeout message. */
-  async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-    try {
-      return await waitFor(what, probe, STEP_TIMEOUT_MS);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${await diagnostics()}`);
-    }
-  }
+  const until = untilWithDiagnostics(diagnostics, STEP_TIMEOUT_MS);
 
   async function assertWithDiagnostics(ok: boolean, message: string): Promise<void> {
     if (!ok) assert.fail(`${message}\n${await diagnostics()}`);
@@ -192,29 +176,14 @@ describe('meeting page in Chromium: three participants on two media nodes', () =
 
   step('three participants join through the page and each decodes both others', async (t) => {
     assert.ok(browser);
-    for (const name of NAMES) {
-      const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-      const page = await context.newPage();
-      const person: Participant = { name, page, participantId: '', consoleErrors: [] };
-      page.on('console', (message) => {
-        if (message.type() === 'error') person.consoleErrors.push(message.text());
-      });
-      page.on('pageerror', (error) => person.consoleErrors.push(`uncaught: ${error.message}`));
-      people.push(person);
-    }
+    for (const name of NAMES) people.push(await openMeetingPage(browser, name, { errorsOnly: true }));
     // One after another, as people arrive at a meeting: each placement then knows where the
     // previous OTMs went. Publishes racing each other are the placement tests' business.
     for (const [index, person] of people.entries()) {
       const { page } = person;
       await page.goto(cluster.controller.url);
       await page.getByTestId('join-room').fill(ROOM);
-      await page.getByTestId('join-name').fill(person.name);
-      await page.getByTestId('join-submit').click();
-      person.participantId = await until(`${person.name} joined`, () =>
-        page.evaluate(() =>
-          window.dotm?.connectionState === 'connected' ? window.dotm.self?.participantId : undefined,
-        ),
-      );
+      await joinFromPage(person, until);
       await assertWithDiagnostics(
         new URL(page.url()).pathname === `/r/${ROOM}`,
         `${person.name}'s page is not at the room's URL but at ${page.url()}`,
@@ -328,7 +297,7 @@ describe('meeting page in Chromium: three participants on two media nodes', () =
         ? true
         : undefined;
     });
-    const logged = people.filter((p) => p.consoleErrors.length > 0);
+    const logged = people.filter((p) => p.console.length > 0);
     if (logged.length > 0) t.diagnostic(`pages that logged errors:\n${await diagnostics()}`);
   });
 });

@@ -11,28 +11,28 @@
  * first frame decoded on the new one.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { NodeReport } from '../../src/cluster/NodeReport.ts';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
-import {
-  type ClusterEnv,
-  type DotmProcess,
-  spawnController,
-  spawnNode,
-} from '../support/clusterProcesses.ts';
+import type { DotmProcess } from '../support/clusterProcesses.ts';
 import { dependentSteps } from '../support/dependentSteps.ts';
 import {
-  installPageProbe,
-  type PageProbeState,
-  readPageProbe,
-  resetPageProbe,
-} from '../support/pageProbe.ts';
-import { RedisServer } from '../support/redisServer.ts';
-import { openUdpSockets, processAlive, waitFor } from '../support/startTestCluster.ts';
+  describePages,
+  framesDecoded,
+  joinFromPage,
+  leaveAll,
+  type MeetingPage,
+  openMeetingPage,
+  readProbe,
+  resetProbes,
+  untilWithDiagnostics,
+} from '../support/meetingPage.ts';
+import { installPageProbe } from '../support/pageProbe.ts';
+import { type ControllerProcess, ProcessCluster } from '../support/processCluster.ts';
+import { processAlive, waitFor } from '../support/startTestCluster.ts';
 
 const ROOM = 'e2e-failover';
 const NAMES = ['Ada', 'Grace', 'Linus'] as const;
@@ -55,18 +55,7 @@ const PRESENCE_LIMIT_MS = 3_500;
  */
 const FAILOVER_START_LIMIT_MS = 4_500;
 
-interface Participant {
-  name: string;
-  page: Page;
-  participantId: string;
-  console: string[];
-}
-
-async function api<T>(url: string, key: string, path: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(new URL(path, url), { headers: { Authorization: `Bearer ${key}` } });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
-}
+type Participant = MeetingPage;
 
 /** Child pids of a process, from /proc (Linux): a node's media workers. */
 function childPids(pid: number): number[] {
@@ -108,10 +97,9 @@ function commandLine(pid: number): string {
 
 describe('node failover in Chromium: a media node is SIGKILLed under a three-person meeting', () => {
   const skip = chromiumAvailable() ? false : 'no Chromium here (set DOTM_CHROMIUM or install chromium)';
-  let redis: RedisServer | undefined;
-  let env: ClusterEnv;
-  let controller: { process: DotmProcess; url: string } | undefined;
-  const nodes = new Map<string, DotmProcess>();
+  let cluster: ProcessCluster | undefined;
+  let controller: ControllerProcess | undefined;
+  let nodes = new Map<string, DotmProcess>();
   /** Every media worker pid seen, per node id: all must be gone at the end. */
   const workerPids = new Map<string, number[]>();
   let browser: Browser | undefined;
@@ -119,62 +107,40 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
   const step = dependentSteps({ skip, timeoutMs: 3 * STEP_TIMEOUT_MS });
 
   async function diagnostics(): Promise<string> {
-    const lines: string[] = [];
-    for (const person of people) {
-      const banner = await person.page
-        .getByTestId('connection-state')
-        .textContent({ timeout: 1_000 })
-        .catch((error: Error) => `<unreadable: ${error.message.split('\n')[0]}>`);
-      lines.push(
-        `  ${person.name} (${person.participantId || 'not joined'}) at ${person.page.url()}: "${banner?.trim()}"; ` +
-          `console (last 25):\n    ${person.console.slice(-25).join('\n    ')}`,
-      );
-    }
     const logs = [controller?.process, ...nodes.values()]
       .filter((p) => p !== undefined)
       .map((p) => `  --- ${p.name} (last lines)\n${p.output.split('\n').slice(-15).join('\n')}`);
-    return [...lines, ...logs].join('\n');
+    return [...(await describePages(people, 25)), ...logs].join('\n');
   }
 
-  async function until<T>(
-    what: string,
-    probe: () => T | undefined | Promise<T | undefined>,
-    timeoutMs = STEP_TIMEOUT_MS,
-  ): Promise<T> {
-    try {
-      return await waitFor(what, probe, timeoutMs);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${await diagnostics()}`);
-    }
-  }
+  const until = untilWithDiagnostics(diagnostics, STEP_TIMEOUT_MS);
 
   async function roomView(): Promise<RoomView | undefined> {
     if (!controller) return undefined;
-    const response = await api<RoomView>(controller.url, env.apiKey, `/api/v1/rooms/${ROOM}`).catch(
-      () => undefined,
-    );
+    const response = await cluster!
+      .api<RoomView>(`/api/v1/rooms/${ROOM}`, controller.url)
+      .catch(() => undefined);
     return response?.status === 200 ? response.body : undefined;
   }
 
   async function liveNodes(): Promise<NodeReport[] | undefined> {
     if (!controller) return undefined;
-    const response = await api<{ nodes: NodeReport[] }>(controller.url, env.apiKey, '/api/v1/nodes').catch(
-      () => undefined,
-    );
+    const response = await cluster!
+      .api<{ nodes: NodeReport[] }>('/api/v1/nodes', controller.url)
+      .catch(() => undefined);
     return response?.status === 200 ? response.body.nodes : undefined;
-  }
-
-  /** Everything the page's probe has recorded so far (see test/support/pageProbe.ts). */
-  function readProbe(person: Participant): Promise<PageProbeState> {
-    return person.page.evaluate(readPageProbe, 0);
   }
 
   before(async () => {
     if (skip) return;
-    redis = await RedisServer.start();
-    env = { redisUrl: redis.url, secret: randomBytes(24).toString('hex'), apiKey: 'failover-key' };
-    for (const { nodeId, address } of NODES) nodes.set(nodeId, spawnNode(env, nodeId, address));
-    controller = await spawnController(env);
+    cluster = await ProcessCluster.start({
+      apiKey: 'failover-key',
+      nodes: NODES,
+      controllers: ['127.0.0.1'],
+      loadBalancer: false,
+    });
+    nodes = new Map(cluster.nodes.map((p) => [p.name, p]));
+    controller = cluster.controllers[0];
     browser = await launchChromium();
   });
 
@@ -182,33 +148,11 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
     if (skip) return;
     const problems: string[] = [];
     // Everyone leaves through the page: the controller then closes every OTM by its own flow.
-    for (const person of people) {
-      if (
-        !(await person.page
-          .getByTestId('leave')
-          .isVisible()
-          .catch(() => false))
-      )
-        continue;
-      await person.page
-        .getByTestId('leave')
-        .click({ timeout: 2_000 })
-        .catch(() => undefined);
-    }
+    await leaveAll(people);
     if (controller && people.length > 0) {
-      await waitFor(
-        'the room closed and every node carrying no OTM',
-        async () => {
-          const room = await api(controller!.url, env.apiKey, `/api/v1/rooms/${ROOM}`).catch(() => undefined);
-          const live = await liveNodes();
-          return room?.status === 404 && live?.every((node) => node.load.otms === 0);
-        },
-        15_000,
-      ).catch(async (error: Error) => {
-        problems.push(
-          `${error.message}: nodes ${JSON.stringify((await liveNodes())?.map((n) => [n.nodeId, n.load.otms]))}`,
-        );
-      });
+      await cluster!
+        .roomClosedEverywhere(ROOM, controller.url)
+        .catch((error: Error) => problems.push(error.message));
     }
     await browser?.close().catch(() => undefined);
     for (const [nodeId, process] of nodes) {
@@ -216,15 +160,7 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
       if (pid && process.alive)
         workerPids.set(nodeId, [...new Set([...(workerPids.get(nodeId) ?? []), ...childPids(pid)])]);
     }
-    const running = [controller?.process, ...nodes.values()].filter(
-      (p): p is DotmProcess => p?.alive === true,
-    );
-    const codes = await Promise.all(running.map((p) => p.stop('SIGTERM')));
-    for (const [i, code] of codes.entries()) {
-      if (code !== 0)
-        problems.push(`${running[i]!.name} exited with ${code}:\n${running[i]!.output.slice(-3000)}`);
-    }
-    await redis?.stop();
+    problems.push(...((await cluster?.stop()) ?? []));
     for (const [nodeId, pids] of workerPids) {
       for (const pid of pids) {
         await waitFor(`worker ${pid} of ${nodeId} gone`, () => !processAlive(pid) || undefined, 5_000).catch(
@@ -235,7 +171,6 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
         );
       }
     }
-    if (openUdpSockets() !== 0) problems.push('UDP sockets left open in the test process');
     assert.deepEqual(problems, [], problems.join('\n'));
   });
 
@@ -261,30 +196,11 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
     'three participants join through the page, their cameras on three nodes, each decoding the others',
     async (t) => {
       assert.ok(browser && controller);
-      for (const name of NAMES) {
-        const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-        const page = await context.newPage();
-        const person: Participant = { name, page, participantId: '', console: [] };
-        page.on('console', (message) => {
-          person.console.push(
-            `${new Date().toISOString().slice(11, 23)} ${message.type()}: ${message.text()}`,
-          );
-          if (person.console.length > 400) person.console.splice(0, 200);
-        });
-        page.on('pageerror', (error) => person.console.push(`uncaught: ${error.message}`));
-        people.push(person);
-      }
+      for (const name of NAMES) people.push(await openMeetingPage(browser, name));
       for (const [index, person] of people.entries()) {
-        const { page } = person;
         // `?debug` makes the SDK log its recovery steps to the console (kept for diagnostics).
-        await page.goto(`${controller.url}/r/${ROOM}?debug`);
-        await page.getByTestId('join-name').fill(person.name);
-        await page.getByTestId('join-submit').click();
-        person.participantId = await until(`${person.name} joined`, () =>
-          page.evaluate(() =>
-            window.dotm?.connectionState === 'connected' ? window.dotm.self?.participantId : undefined,
-          ),
-        );
+        await person.page.goto(`${controller.url}/r/${ROOM}?debug`);
+        await joinFromPage(person, until);
         await until(`${person.name}'s camera is live in the room`, async () => {
           const room = await roomView();
           const own = room?.streams.filter((s) => s.participantId === person.participantId) ?? [];
@@ -313,8 +229,7 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
           if (other === viewer) continue;
           const stream = view.streams.find((s) => s.participantId === other.participantId)!;
           await until(`${viewer.name} decodes ${other.name}'s camera`, async () => {
-            const events = (await readProbe(viewer)).inbound.filter((e) => e.streamId === stream.streamId);
-            return (events.at(-1)?.framesDecoded ?? 0) > 10 || undefined;
+            return (await framesDecoded(viewer, stream.streamId)) > 10 || undefined;
           });
         }
       }
@@ -337,7 +252,7 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
       const others = before.streams.filter((s) => s !== stream);
 
       // What each page shows is judged from here on: before, the last streams were still arriving.
-      for (const person of people) await person.page.evaluate(resetPageProbe);
+      await resetProbes(people);
       const killedAt = Date.now();
       victim.child.kill('SIGKILL');
       await until(`${victimId} (pid ${victimPid}) dead`, () => !processAlive(victimPid) || undefined, 5_000);

@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { NodeReport } from '../../src/cluster/NodeReport.ts';
 import type { PublishResponse, RoomView, SubscribeResponse } from '../../src/protocol/httpApi.ts';
-import {
-  type ClusterEnv,
-  type DotmProcess,
-  spawnController,
-  spawnNode,
-} from '../support/clusterProcesses.ts';
 import { PostgresServer } from '../support/postgresServer.ts';
-import { RedisServer } from '../support/redisServer.ts';
-import { openUdpSockets, waitFor } from '../support/startTestCluster.ts';
-import {
-  createWeriftPeer,
-  endSession,
-  MediaStreamTrack,
-  negotiate,
-  startSyntheticMedia,
-} from '../support/weriftPeer.ts';
+import type { ControllerProcess } from '../support/processCluster.ts';
+import { ProcessCluster } from '../support/processCluster.ts';
+import { waitFor } from '../support/startTestCluster.ts';
+import { endSessions, publishSynthetic, receiveVideo } from '../support/weriftPeer.ts';
 
 async function call<T>(url: string, key: string, method: string, body?: unknown) {
   const response = await fetch(url, {
@@ -34,34 +22,41 @@ async function call<T>(url: string, key: string, method: string, body?: unknown)
 }
 
 describe('cluster mode: dotm controller + dotm node processes over a real Redis', () => {
-  let redis: RedisServer;
   let postgres: PostgresServer;
-  let env: ClusterEnv;
-  let controller: { process: DotmProcess; url: string };
-  let nodes: DotmProcess[] = [];
+  let cluster: ProcessCluster;
+  let env: ProcessCluster['env'];
+  let controller: ControllerProcess;
 
   before(async () => {
-    [redis, postgres] = await Promise.all([RedisServer.start(), PostgresServer.start()]);
-    env = { redisUrl: redis.url, secret: randomBytes(24).toString('hex'), apiKey: 'test-key' };
-    nodes = [spawnNode(env, 'media-a', '127.0.0.2'), spawnNode(env, 'media-b', '127.0.0.3')];
-    controller = await spawnController(env, '127.0.0.1', {
-      DOTM_DATABASE_ENGINE: 'postgres',
-      DOTM_DATABASE_POSTGRES_URL: await postgres.createDatabase('dotm'),
-      DOTM_STATS_SAMPLE_INTERVAL_MS: '1000',
-      // Only one controller here, so nothing is relayed to this address: it is only announced.
-      DOTM_CONTROLLER_INTERNAL_URL: 'http://controller-1.internal.test:8080',
+    postgres = await PostgresServer.start();
+    cluster = await ProcessCluster.start({
+      apiKey: 'test-key',
+      nodes: [
+        { nodeId: 'media-a', address: '127.0.0.2' },
+        { nodeId: 'media-b', address: '127.0.0.3' },
+      ],
+      controllers: [
+        {
+          host: '127.0.0.1',
+          env: {
+            DOTM_DATABASE_ENGINE: 'postgres',
+            DOTM_DATABASE_POSTGRES_URL: await postgres.createDatabase('dotm'),
+            DOTM_STATS_SAMPLE_INTERVAL_MS: '1000',
+            // Only one controller here, so nothing is relayed to this address: it is only announced.
+            DOTM_CONTROLLER_INTERNAL_URL: 'http://controller-1.internal.test:8080',
+          },
+        },
+      ],
+      loadBalancer: false,
     });
+    ({ env } = cluster);
+    controller = cluster.controllers[0]!;
   });
 
   after(async () => {
-    const diagnostics = [controller?.process, ...nodes].filter(Boolean).map((p) => p!);
-    const codes = await Promise.all(diagnostics.map((p) => p.stop()));
-    await Promise.all([redis.stop(), postgres.stop()]);
-    for (const [i, code] of codes.entries()) {
-      const role = diagnostics[i]!;
-      assert.equal(code, 0, `${role.name} did not exit cleanly:\n${role.output.slice(-3000)}`);
-    }
-    assert.equal(openUdpSockets(), 0, 'UDP sockets left open in the test process');
+    const problems = (await cluster?.stop()) ?? [];
+    await postgres?.stop();
+    assert.deepEqual(problems, [], problems.join('\n'));
   });
 
   it('sees both nodes, each at its own address', async () => {
@@ -88,13 +83,7 @@ describe('cluster mode: dotm controller + dotm node processes over a real Redis'
     });
     assert.equal(published.status, 201, JSON.stringify(published.body));
     assert.match(new URL(published.body.whipUrl).hostname, /^127\.0\.0\.[23]$/);
-    const publisher = createWeriftPeer();
-    const video = new MediaStreamTrack({ kind: 'video' });
-    const audio = new MediaStreamTrack({ kind: 'audio' });
-    publisher.addTransceiver(audio, { direction: 'sendonly' });
-    publisher.addTransceiver(video, { direction: 'sendonly' });
-    const publisherResource = await negotiate(publisher, published.body.whipUrl, published.body.token);
-    const media = startSyntheticMedia(video, audio);
+    const publisher = await publishSynthetic(published.body.whipUrl, published.body.token);
     const view = await waitFor('stream live', async () => {
       const room = await call<RoomView>(`${controller.url}/api/v1/rooms/cluster`, env.apiKey, 'GET');
       return room.body.streams?.length === 1 ? room.body : undefined;
@@ -104,18 +93,10 @@ describe('cluster mode: dotm controller + dotm node processes over a real Redis'
       streamId: view.streams[0]!.streamId,
     });
     assert.equal(grant.status, 201, JSON.stringify(grant.body));
-    const viewer = createWeriftPeer();
-    viewer.addTransceiver('audio', { direction: 'recvonly' });
-    viewer.addTransceiver('video', { direction: 'recvonly' });
     let videoPackets = 0;
-    viewer.onTrack.subscribe((track) => {
-      if (track.kind === 'video') track.onReceiveRtp.subscribe(() => videoPackets++);
-    });
-    const viewerResource = await negotiate(viewer, grant.body.whepUrl, grant.body.token);
+    const viewer = await receiveVideo(grant.body.whepUrl, grant.body.token, () => videoPackets++);
     await waitFor('video at the viewer', () => videoPackets > 30 || undefined, 15_000);
-    media.stop();
-    await endSession(viewer, viewerResource, grant.body.token);
-    await endSession(publisher, publisherResource, published.body.token);
+    await endSessions(viewer, publisher);
     await waitFor('the room closed', async () => {
       const room = await call<RoomView>(`${controller.url}/api/v1/rooms/cluster`, env.apiKey, 'GET');
       return room.status === 404 || undefined;

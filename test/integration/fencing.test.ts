@@ -9,56 +9,28 @@
  * (`proxy.cut('reset')`) behaves the same (checked by hand: fenced 2.7 s after the cut).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { NodeReport } from '../../src/cluster/NodeReport.ts';
-import type { NodeOtmList } from '../../src/cluster/OtmListing.ts';
-import { RedisRoomDirectory } from '../../src/cluster/redis/RedisRoomDirectory.ts';
 import type { RoomSnapshot } from '../../src/controller/rooms/RoomSnapshot.ts';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import type { MediaGrant } from '../../src/protocol/roomSignalling.ts';
-import { ClusterAuth } from '../../src/security/ClusterAuth.ts';
-import {
-  type ClusterEnv,
-  controllerReady,
-  type DotmProcess,
-  spawnController,
-  spawnNode,
-} from '../support/clusterProcesses.ts';
-import { LoadBalancer } from '../support/loadBalancer.ts';
+import type { DotmProcess } from '../support/clusterProcesses.ts';
+import { Attendance, type ControllerProcess, longestGap, ProcessCluster } from '../support/processCluster.ts';
 import { RedisServer } from '../support/redisServer.ts';
-import { openUdpSockets, waitFor } from '../support/startTestCluster.ts';
+import { waitFor } from '../support/startTestCluster.ts';
 import { TcpProxy } from '../support/tcpProxy.ts';
 import {
-  createWeriftPeer,
-  endSession,
-  MediaStreamTrack,
-  negotiate,
-  startSyntheticMedia,
+  endSessions,
+  publishSynthetic,
+  receiveVideo,
+  type SyntheticPublisher,
+  type WeriftSession,
 } from '../support/weriftPeer.ts';
-import { WsParticipant } from '../support/wsParticipant.ts';
 
 const ROOM = 'fenced';
 const NODES = [
   { nodeId: 'media-a', address: '127.0.0.2' },
   { nodeId: 'media-b', address: '127.0.0.3' },
 ];
-
-async function api<T>(baseUrl: string, key: string, path: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(new URL(path, baseUrl), { headers: { Authorization: `Bearer ${key}` } });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
-}
-
-/** The longest silence between consecutive packets whose arrival falls in [from, to]. */
-function longestGap(arrivals: number[], from: number, to: number): number {
-  let gap = 0;
-  for (let i = 1; i < arrivals.length; i++) {
-    if (arrivals[i]! < from || arrivals[i - 1]! > to) continue;
-    gap = Math.max(gap, arrivals[i]! - arrivals[i - 1]!);
-  }
-  return gap;
-}
 
 /** When a process first logged a JSON record with this message at or after `since`. */
 function loggedAt(process: DotmProcess, msg: string, since: number): number | undefined {
@@ -76,87 +48,46 @@ function loggedAt(process: DotmProcess, msg: string, since: number): number | un
 }
 
 describe('a controller cut off from Redis past its lease stops acting as home; the room goes on at another', () => {
-  let redis: RedisServer;
   let proxy: TcpProxy;
-  let env: ClusterEnv;
-  let directory: RedisRoomDirectory;
-  const nodes: DotmProcess[] = [];
-  let one: { process: DotmProcess; url: string };
-  let two: { process: DotmProcess; url: string };
-  let balancer: LoadBalancer;
-  const people = new Map<string, WsParticipant>();
-  const firstIds = new Map<string, string>();
-  let publisher: ReturnType<typeof createWeriftPeer> | undefined;
-  let publisherResource = '';
+  let cluster: ProcessCluster;
+  let one: ControllerProcess;
+  let two: ControllerProcess;
+  const attendance = new Attendance(ROOM, () => cluster.balancerUrl, 5);
+  const { people } = attendance;
+  let publisher: SyntheticPublisher | undefined;
   let publishGrant: MediaGrant;
-  let media: ReturnType<typeof startSyntheticMedia> | undefined;
-  let viewer: ReturnType<typeof createWeriftPeer> | undefined;
-  let viewerResource = '';
+  let viewer: WeriftSession | undefined;
   let viewGrant: MediaGrant;
   const arrivals: number[] = [];
   let cutAt = 0;
   let adoptedSnapshot: RoomSnapshot | undefined;
 
-  async function homeUrl(): Promise<string | undefined> {
-    const holder = await directory.home(ROOM);
-    const presence = (await directory.listControllers()).find((c) => c.controllerId === holder);
-    return presence?.internalUrl;
-  }
-
-  /** A first join through the load balancer: a controller that cannot serve says so, the client asks again. */
-  async function join(name: string, via: string): Promise<WsParticipant> {
-    for (let attempt = 1; ; attempt++) {
-      const participant = new WsParticipant(name, ROOM, balancer.url);
-      try {
-        const result = await participant.join(via);
-        people.set(name, participant);
-        firstIds.set(name, result.self.participantId);
-        return participant;
-      } catch (error) {
-        participant.close();
-        if (attempt >= 5) throw error;
-      }
-    }
-  }
+  const homeUrl = () => cluster.homeUrl(ROOM);
+  const join = (name: string, via: string) => attendance.join(name, via);
 
   before(async () => {
-    redis = await RedisServer.start();
+    const redis = await RedisServer.start();
     proxy = await TcpProxy.listen(redis.port);
-    env = { redisUrl: redis.url, secret: randomBytes(24).toString('hex'), apiKey: 'fencing-key' };
-    directory = new RedisRoomDirectory({ url: redis.url, keyPrefix: 'dotm:' });
-    for (const { nodeId, address } of NODES) nodes.push(spawnNode(env, nodeId, address));
-    // The first controller reaches Redis only through the proxy: the test can cut it off alone.
-    one = await spawnController({ ...env, redisUrl: `redis://127.0.0.1:${proxy.port}` }, '127.0.0.11');
-    two = await spawnController(env, '127.0.0.12');
-    await Promise.all([one, two].map((c) => controllerReady(c.url)));
-    balancer = await LoadBalancer.fromUrls([one.url, two.url]);
-    await waitFor(
-      'two nodes and two controllers registered',
-      async () => {
-        const listed = await api<{ nodes: NodeReport[] }>(one.url, env.apiKey, '/api/v1/nodes');
-        const presences = await directory.listControllers();
-        return (listed.body.nodes?.length === NODES.length && presences.length === 2) || undefined;
-      },
-      20_000,
-    );
+    cluster = await ProcessCluster.start({
+      redis,
+      apiKey: 'fencing-key',
+      nodes: NODES,
+      // The first controller reaches Redis only through the proxy: the test can cut it off alone.
+      controllers: [{ host: '127.0.0.11', redisUrl: `redis://127.0.0.1:${proxy.port}` }, '127.0.0.12'],
+    });
+    [one, two] = cluster.controllers as [ControllerProcess, ControllerProcess];
+    await cluster.registered(one.url);
   });
 
   after(async () => {
-    media?.stop();
-    for (const person of people.values()) person.close();
-    await viewer?.close();
-    await publisher?.close();
-    await balancer?.close();
+    publisher?.media.stop();
+    attendance.closeAll();
+    await viewer?.pc.close();
+    await publisher?.pc.close();
     proxy?.mend();
-    const alive = [one?.process, two?.process, ...nodes].filter((p) => p?.alive) as DotmProcess[];
-    const codes = await Promise.all(alive.map((p) => p.stop()));
-    await directory?.close();
+    const problems = (await cluster?.stop()) ?? [];
     await proxy?.close();
-    await redis?.stop();
-    for (const [i, code] of codes.entries()) {
-      assert.equal(code, 0, `${alive[i]!.name} did not exit cleanly:\n${alive[i]!.output.slice(-3000)}`);
-    }
-    await waitFor('UDP sockets closed', () => openUdpSockets() === 0 || undefined, 5000);
+    assert.deepEqual(problems, [], problems.join('\n'));
   });
 
   it('Ada and Bob meet at the first controller; Ada publishes, Bob receives', async () => {
@@ -164,24 +95,12 @@ describe('a controller cut off from Redis past its lease stops acting as home; t
     const bob = await join('Bob', one.url);
     assert.equal(await homeUrl(), one.url);
     publishGrant = await ada.request('publish', { kind: 'camera', audio: true, video: true });
-    publisher = createWeriftPeer();
-    const video = new MediaStreamTrack({ kind: 'video' });
-    const audio = new MediaStreamTrack({ kind: 'audio' });
-    publisher.addTransceiver(audio, { direction: 'sendonly' });
-    publisher.addTransceiver(video, { direction: 'sendonly' });
-    publisherResource = await negotiate(publisher, publishGrant.url, publishGrant.token);
-    media = startSyntheticMedia(video, audio);
+    publisher = await publishSynthetic(publishGrant.url, publishGrant.token);
     await waitFor('streamAdded at Bob', () =>
       bob.of('streamAdded').find((m) => m.stream.streamId === publishGrant.streamId),
     );
     viewGrant = await bob.request('subscribe', { streamId: publishGrant.streamId });
-    viewer = createWeriftPeer();
-    viewer.addTransceiver('audio', { direction: 'recvonly' });
-    viewer.addTransceiver('video', { direction: 'recvonly' });
-    viewer.onTrack.subscribe((track) => {
-      if (track.kind === 'video') track.onReceiveRtp.subscribe(() => arrivals.push(Date.now()));
-    });
-    viewerResource = await negotiate(viewer, viewGrant.url, viewGrant.token);
+    viewer = await receiveVideo(viewGrant.url, viewGrant.token, () => arrivals.push(Date.now()));
     await waitFor('video at Bob', () => arrivals.length > 30 || undefined, 15_000);
   });
 
@@ -193,24 +112,8 @@ describe('a controller cut off from Redis past its lease stops acting as home; t
     // A change at the cut-off home: it cannot be written now, and must never be written later.
     await ada.request('chat', { text: 'said while the home was cut off' });
 
-    const resumed = await waitFor(
-      'Ada and Bob to resume elsewhere',
-      () => {
-        const last = [...people.values()].map((p) => p.reconnections.at(-1));
-        return last.every((r) => r !== undefined && r.droppedAt >= cutAt && r.resumedAt !== undefined)
-          ? last
-          : undefined;
-      },
-      20_000,
-    );
-    for (const [name, person] of people) {
-      assert.equal(person.reconnections.at(-1)!.resumed, true, `${name} resumed`);
-      assert.equal(
-        person.lastJoin!.self.participantId,
-        firstIds.get(name),
-        `${name} is the same participant`,
-      );
-    }
+    const resumed = await attendance.resumedSince('Ada and Bob to resume elsewhere', cutAt, 20_000);
+    attendance.assertResumedAsThemselves();
     await waitFor(
       'the other controller homes the room',
       async () => (await homeUrl()) === two.url || undefined,
@@ -234,7 +137,7 @@ describe('a controller cut off from Redis past its lease stops acting as home; t
     assert.match(metrics, /^dotm_controller_fencings_total 1$/m);
     assert.match(metrics, /^dotm_cluster_state_up 0$/m, 'it says it could not list the nodes');
 
-    const room = await api<RoomView>(two.url, env.apiKey, `/api/v1/rooms/${ROOM}`);
+    const room = await cluster.api<RoomView>(`/api/v1/rooms/${ROOM}`, two.url);
     assert.equal(room.status, 200);
     assert.deepEqual(room.body.participants.map((p) => p.name).sort(), ['Ada', 'Bob']);
     assert.deepEqual(
@@ -254,7 +157,7 @@ describe('a controller cut off from Redis past its lease stops acting as home; t
   });
 
   it('while the first controller is still cut off, a newcomer through the load balancer joins the room', async () => {
-    const carol = await join('Carol', balancer.url);
+    const carol = await join('Carol', cluster.balancerUrl);
     assert.deepEqual(carol.lastJoin!.participants.map((p) => p.name).sort(), ['Ada', 'Bob', 'Carol']);
     assert.deepEqual(
       carol.lastJoin!.streams.map((s) => s.streamId),
@@ -266,7 +169,7 @@ describe('a controller cut off from Redis past its lease stops acting as home; t
       () => carol.of('chat').some((m) => m.message.text === 'welcome, Carol') || undefined,
     );
     adoptedSnapshot = await waitFor('the adopter’s snapshot with Carol', async () => {
-      const snapshot = (await directory.loadSnapshot(ROOM)) as RoomSnapshot | undefined;
+      const snapshot = (await cluster.directory.loadSnapshot(ROOM)) as RoomSnapshot | undefined;
       return snapshot?.participants.some((p) => p.name === 'Carol') ? snapshot : undefined;
     });
   });
@@ -292,7 +195,7 @@ describe('a controller cut off from Redis past its lease stops acting as home; t
     // A few more lease beats on both sides.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     assert.deepEqual(
-      await directory.loadSnapshot(ROOM),
+      await cluster.directory.loadSnapshot(ROOM),
       adoptedSnapshot,
       'the adopter’s snapshot was overwritten',
     );
@@ -314,35 +217,11 @@ describe('a controller cut off from Redis past its lease stops acting as home; t
   });
 
   it('everyone leaves: the OTM closes on its node, the room’s snapshot and lease are gone', async () => {
-    media?.stop();
-    await endSession(viewer!, viewerResource, viewGrant.token);
+    await endSessions(viewer!, publisher!);
     viewer = undefined;
-    await endSession(publisher!, publisherResource, publishGrant.token);
     publisher = undefined;
-    for (const person of people.values()) await person.leave();
-    const auth = new ClusterAuth(env.secret);
-    const nodeUrls = (
-      await api<{ nodes: NodeReport[] }>(two.url, env.apiKey, '/api/v1/nodes')
-    ).body.nodes.map((n) => n.url);
-    await waitFor(
-      'every OTM closed on the nodes',
-      async () => {
-        const lists = await Promise.all(
-          nodeUrls.map(async (url) => {
-            const response = await fetch(new URL('/internal/otms', url), {
-              headers: { Authorization: auth.header() },
-            });
-            return (await response.json()) as NodeOtmList;
-          }),
-        );
-        return lists.every((list) => list.otms.length === 0) || undefined;
-      },
-      10_000,
-    );
-    await waitFor(
-      'the snapshot deleted',
-      async () => (await directory.loadSnapshot(ROOM)) === undefined || undefined,
-    );
-    await waitFor('the lease released', async () => (await directory.home(ROOM)) === undefined || undefined);
+    await attendance.leaveAll();
+    await cluster.otmsClosed(two.url);
+    await cluster.roomForgotten(ROOM);
   });
 });

@@ -12,33 +12,21 @@
  * the OTMs and removes the room's snapshot.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { NodeReport } from '../../src/cluster/NodeReport.ts';
-import type { NodeOtmList } from '../../src/cluster/OtmListing.ts';
-import { RedisRoomDirectory } from '../../src/cluster/redis/RedisRoomDirectory.ts';
 import type { RoomSnapshot } from '../../src/controller/rooms/RoomSnapshot.ts';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import type { MediaGrant } from '../../src/protocol/roomSignalling.ts';
-import { ClusterAuth } from '../../src/security/ClusterAuth.ts';
+import { controllerReady } from '../support/clusterProcesses.ts';
+import { Attendance, longestGap, ProcessCluster } from '../support/processCluster.ts';
+import { waitFor } from '../support/startTestCluster.ts';
 import {
-  type ClusterEnv,
-  controllerReady,
-  type DotmProcess,
-  spawnController,
-  spawnNode,
-} from '../support/clusterProcesses.ts';
-import { LoadBalancer } from '../support/loadBalancer.ts';
-import { RedisServer } from '../support/redisServer.ts';
-import { openUdpSockets, waitFor } from '../support/startTestCluster.ts';
-import {
-  createWeriftPeer,
-  endSession,
-  MediaStreamTrack,
-  negotiate,
-  startSyntheticMedia,
+  endSessions,
+  publishSynthetic,
+  receiveVideo,
+  type SyntheticPublisher,
+  type WeriftSession,
 } from '../support/weriftPeer.ts';
-import { WsParticipant } from '../support/wsParticipant.ts';
 
 const ROOM = 'failover';
 const REDIS_DOWNTIME_MS = 2000;
@@ -48,88 +36,39 @@ const NODES = [
   { nodeId: 'media-c', address: '127.0.0.4' },
 ];
 
-async function api<T>(baseUrl: string, key: string, path: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(new URL(path, baseUrl), { headers: { Authorization: `Bearer ${key}` } });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
-}
-
-/** The longest silence between consecutive packets whose arrival falls in [from, to]. */
-function longestGap(arrivals: number[], from: number, to: number): number {
-  let gap = 0;
-  for (let i = 1; i < arrivals.length; i++) {
-    if (arrivals[i]! < from || arrivals[i - 1]! > to) continue;
-    gap = Math.max(gap, arrivals[i]! - arrivals[i - 1]!);
-  }
-  return gap;
-}
-
 describe('two controllers, one cluster: join through either, survive a Redis restart and a SIGKILLed home', () => {
-  let redis: RedisServer;
-  let env: ClusterEnv;
-  let directory: RedisRoomDirectory;
-  const nodes: DotmProcess[] = [];
-  const controllers: Array<{ process: DotmProcess; url: string }> = [];
-  let balancer: LoadBalancer;
-  const people = new Map<string, WsParticipant>();
-  const firstIds = new Map<string, string>();
-  let publisher: ReturnType<typeof createWeriftPeer> | undefined;
-  let publisherResource = '';
+  let cluster: ProcessCluster;
+  let controllers: ProcessCluster['controllers'];
+  const attendance = new Attendance(ROOM, () => cluster.balancerUrl);
+  const { people, firstIds } = attendance;
+  let publisher: SyntheticPublisher | undefined;
   let publishGrant: MediaGrant;
-  let media: ReturnType<typeof startSyntheticMedia> | undefined;
-  let viewer: ReturnType<typeof createWeriftPeer> | undefined;
-  let viewerResource = '';
+  let viewer: WeriftSession | undefined;
   let viewGrant: MediaGrant;
   const arrivals: number[] = [];
 
   /** The controller (by URL) the directory names as the room's home. */
-  async function homeUrl(): Promise<string | undefined> {
-    const holder = await directory.home(ROOM);
-    const presence = (await directory.listControllers()).find((c) => c.controllerId === holder);
-    return presence?.internalUrl;
-  }
-
-  async function join(name: string, via: string): Promise<WsParticipant> {
-    const participant = new WsParticipant(name, ROOM, balancer.url);
-    people.set(name, participant);
-    const result = await participant.join(via);
-    firstIds.set(name, result.self.participantId);
-    return participant;
-  }
+  const homeUrl = () => cluster.homeUrl(ROOM);
+  const join = (name: string, via: string) => attendance.join(name, via);
+  const api = <T>(baseUrl: string, path: string) => cluster.api<T>(path, baseUrl);
 
   before(async () => {
-    redis = await RedisServer.start();
-    env = { redisUrl: redis.url, secret: randomBytes(24).toString('hex'), apiKey: 'test-key' };
-    directory = new RedisRoomDirectory({ url: redis.url, keyPrefix: 'dotm:' });
-    for (const { nodeId, address } of NODES) nodes.push(spawnNode(env, nodeId, address));
-    controllers.push(await spawnController(env, '127.0.0.11'), await spawnController(env, '127.0.0.12'));
-    await Promise.all(controllers.map((c) => controllerReady(c.url)));
-    balancer = await LoadBalancer.fromUrls(controllers.map((c) => c.url));
-    await waitFor(
-      'three nodes and two controllers registered',
-      async () => {
-        const listed = await api<{ nodes: NodeReport[] }>(controllers[0]!.url, env.apiKey, '/api/v1/nodes');
-        const presences = await directory.listControllers();
-        return (listed.body.nodes?.length === 3 && presences.length === 2) || undefined;
-      },
-      20_000,
-    );
+    cluster = await ProcessCluster.start({
+      apiKey: 'test-key',
+      nodes: NODES,
+      controllers: ['127.0.0.11', '127.0.0.12'],
+    });
+    controllers = cluster.controllers;
+    await cluster.registered(controllers[0]!.url);
   });
 
   after(async () => {
-    media?.stop();
-    for (const person of people.values()) person.close();
-    await viewer?.close();
-    await publisher?.close();
-    await balancer?.close();
-    const alive = [...controllers.map((c) => c.process), ...nodes].filter((p) => p.alive);
-    const codes = await Promise.all(alive.map((p) => p.stop()));
-    await directory?.close();
-    await redis?.stop();
-    for (const [i, code] of codes.entries()) {
-      assert.equal(code, 0, `${alive[i]!.name} did not exit cleanly:\n${alive[i]!.output.slice(-3000)}`);
-    }
-    await waitFor('UDP sockets closed', () => openUdpSockets() === 0 || undefined, 5000);
+    publisher?.media.stop();
+    attendance.closeAll();
+    await viewer?.pc.close();
+    await publisher?.pc.close();
+    const problems = (await cluster?.stop()) ?? [];
+    assert.deepEqual(problems, [], problems.join('\n'));
   });
 
   it('Ada joins through one controller, Bob through the other: one room, each sees the other, Bob gets Ada’s media', async () => {
@@ -147,31 +86,19 @@ describe('two controllers, one cluster: join through either, survive a Redis res
     assert.equal(await homeUrl(), one!.url, 'the room’s home is where its first client came');
 
     publishGrant = await ada.request('publish', { kind: 'camera', audio: true, video: true });
-    publisher = createWeriftPeer();
-    const video = new MediaStreamTrack({ kind: 'video' });
-    const audio = new MediaStreamTrack({ kind: 'audio' });
-    publisher.addTransceiver(audio, { direction: 'sendonly' });
-    publisher.addTransceiver(video, { direction: 'sendonly' });
-    publisherResource = await negotiate(publisher, publishGrant.url, publishGrant.token);
-    media = startSyntheticMedia(video, audio);
+    publisher = await publishSynthetic(publishGrant.url, publishGrant.token);
 
     const added = await waitFor('streamAdded at Bob', () =>
       bob.of('streamAdded').find((m) => m.stream.streamId === publishGrant.streamId),
     );
     assert.equal(added.stream.participantId, firstIds.get('Ada'));
     viewGrant = await bob.request('subscribe', { streamId: publishGrant.streamId });
-    viewer = createWeriftPeer();
-    viewer.addTransceiver('audio', { direction: 'recvonly' });
-    viewer.addTransceiver('video', { direction: 'recvonly' });
-    viewer.onTrack.subscribe((track) => {
-      if (track.kind === 'video') track.onReceiveRtp.subscribe(() => arrivals.push(Date.now()));
-    });
-    viewerResource = await negotiate(viewer, viewGrant.url, viewGrant.token);
+    viewer = await receiveVideo(viewGrant.url, viewGrant.token, () => arrivals.push(Date.now()));
     await waitFor('video at Bob', () => arrivals.length > 30 || undefined, 15_000);
 
     // The HTTP API answers the same through either controller: the non-home one forwards.
     for (const controller of controllers) {
-      const view = await api<RoomView>(controller.url, env.apiKey, `/api/v1/rooms/${ROOM}`);
+      const view = await api<RoomView>(controller.url, `/api/v1/rooms/${ROOM}`);
       assert.equal(view.status, 200, JSON.stringify(view.body));
       assert.deepEqual(
         view.body.participants.map((p) => p.name),
@@ -181,7 +108,7 @@ describe('two controllers, one cluster: join through either, survive a Redis res
     }
     const grant = await fetch(new URL('/api/v1/subscribe', two!.url), {
       method: 'POST',
-      headers: { Authorization: `Bearer ${env.apiKey}`, 'Content-Type': 'application/json' },
+      headers: { Authorization: `Bearer ${cluster.env.apiKey}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ room: ROOM, streamId: publishGrant.streamId }),
     });
     const grantBody = (await grant.json()) as { whepUrl: string };
@@ -191,7 +118,7 @@ describe('two controllers, one cluster: join through either, survive a Redis res
       new URL(viewGrant.url).host,
       'a WHEP grant on the OTM’s node',
     );
-    const missing = await api<unknown>(two!.url, env.apiKey, '/api/v1/rooms/no-such-room');
+    const missing = await api<unknown>(two!.url, '/api/v1/rooms/no-such-room');
     assert.equal(missing.status, 404);
   });
 
@@ -209,23 +136,10 @@ describe('two controllers, one cluster: join through either, survive a Redis res
     });
     await one!.process.stop('SIGKILL');
 
-    const resumed = await waitFor(
-      'both to resume',
-      () => {
-        const done = [...people.values()].map((p) => p.reconnections.at(-1));
-        return done.every((r) => r?.resumedAt !== undefined) ? done : undefined;
-      },
-      20_000,
-    );
+    const resumed = await attendance.resumedSince('both to resume', 0, 20_000);
     await watchAdoption;
-    for (const [name, person] of people) {
-      const reconnection = person.reconnections.at(-1)!;
-      assert.equal(reconnection.resumed, true, `${name} resumed`);
-      assert.equal(
-        person.lastJoin!.self.participantId,
-        firstIds.get(name),
-        `${name} is still the same participant`,
-      );
+    attendance.assertResumedAsThemselves();
+    for (const person of people.values()) {
       assert.deepEqual(
         person.lastJoin!.participants.map((p) => p.name),
         ['Ada', 'Bob'],
@@ -236,7 +150,7 @@ describe('two controllers, one cluster: join through either, survive a Redis res
       [[publishGrant.streamId, true]],
       'the stream is still listed, live',
     );
-    const room = await api<RoomView>(balancer.url, env.apiKey, `/api/v1/rooms/${ROOM}`);
+    const room = await api<RoomView>(cluster.balancerUrl, `/api/v1/rooms/${ROOM}`);
     assert.equal(room.status, 200);
     assert.equal(room.body.streams.length, 1);
     assert.equal(room.body.participants.length, 2);
@@ -265,10 +179,9 @@ describe('two controllers, one cluster: join through either, survive a Redis res
 
   it('a replacement controller joins the running cluster: a newcomer through it reaches the room at its new home', async () => {
     const [, two] = controllers;
-    const three = await spawnController(env, '127.0.0.13');
-    controllers.push(three);
+    const three = await cluster.addController('127.0.0.13');
     await controllerReady(three.url);
-    balancer.setBackends([two!.url, three.url]);
+    cluster.balancer!.setBackends([two!.url, three.url]);
     const cy = await join('Cy', three.url);
     assert.deepEqual(
       cy.lastJoin!.participants.map((p) => p.name),
@@ -288,23 +201,11 @@ describe('two controllers, one cluster: join through either, survive a Redis res
   it('the home is stopped cleanly (SIGTERM, a rolling upgrade): its rooms move at once, everyone resumes', async (t) => {
     const [, two, three] = controllers;
     assert.equal(await homeUrl(), two!.url);
-    balancer.setBackends([three!.url, two!.url]);
+    cluster.balancer!.setBackends([three!.url, two!.url]);
     const stoppedAt = Date.now();
     assert.equal(await two!.process.stop('SIGTERM'), 0, two!.process.output.slice(-3000));
-    const resumed = await waitFor(
-      'everyone to resume',
-      () => {
-        const last = [...people.values()].map((p) => p.reconnections.at(-1));
-        return last.every((r) => r !== undefined && r.droppedAt >= stoppedAt && r.resumedAt !== undefined)
-          ? last
-          : undefined;
-      },
-      15_000,
-    );
-    for (const [name, person] of people) {
-      assert.equal(person.reconnections.at(-1)!.resumed, true, `${name} resumed`);
-      assert.equal(person.lastJoin!.self.participantId, firstIds.get(name));
-    }
+    const resumed = await attendance.resumedSince('everyone to resume', stoppedAt, 15_000);
+    attendance.assertResumedAsThemselves();
     assert.equal(await homeUrl(), three!.url);
     assert.deepEqual(
       people.get('Bob')!.lastJoin!.streams.map((s) => s.streamId),
@@ -313,10 +214,9 @@ describe('two controllers, one cluster: join through either, survive a Redis res
     const gap = longestGap(arrivals, stoppedAt, Date.now());
     assert.ok(gap < 500, `media to Bob paused ${gap} ms`);
     // Back to two controllers for what follows.
-    const four = await spawnController(env, '127.0.0.14');
-    controllers.push(four);
+    const four = await cluster.addController('127.0.0.14');
     await controllerReady(four.url);
-    balancer.setBackends([three!.url, four.url]);
+    cluster.balancer!.setBackends([three!.url, four.url]);
     t.diagnostic(
       `controller SIGTERM (hand-over): clients resumed after ${resumed.map((r) => r!.resumedAt! - stoppedAt).join(', ')} ms; longest media gap at Bob ${gap} ms`,
     );
@@ -327,13 +227,14 @@ describe('two controllers, one cluster: join through either, survive a Redis res
     const restartedAt = Date.now();
     // Down for two seconds, as a real restart would be: every node's heartbeat and every lease
     // renewal fails meanwhile, and Redis comes back empty (nothing persisted).
-    await redis.kill();
+    await cluster.redis.kill();
     await new Promise((resolve) => setTimeout(resolve, REDIS_DOWNTIME_MS));
-    await redis.restart();
+    await cluster.redis.restart();
     const backAt = Date.now();
     const snapshot = await waitFor(
       'the home to write the room’s snapshot again',
-      async () => (await directory.loadSnapshot(ROOM).catch(() => undefined)) as RoomSnapshot | undefined,
+      async () =>
+        (await cluster.directory.loadSnapshot(ROOM).catch(() => undefined)) as RoomSnapshot | undefined,
       15_000,
     );
     const snapshotBackAt = Date.now();
@@ -346,7 +247,7 @@ describe('two controllers, one cluster: join through either, survive a Redis res
     await waitFor(
       'the nodes to report again',
       async () => {
-        const listed = await api<{ nodes: NodeReport[] }>(four!.url, env.apiKey, '/api/v1/nodes');
+        const listed = await api<{ nodes: NodeReport[] }>(four!.url, '/api/v1/nodes');
         return listed.body.nodes?.length === 3 || undefined;
       },
       10_000,
@@ -413,37 +314,13 @@ describe('two controllers, one cluster: join through either, survive a Redis res
 
   it('everyone leaves: the OTMs close on the nodes, the room’s snapshot and lease are gone', async () => {
     const [, , three] = controllers;
-    media?.stop();
-    await endSession(viewer!, viewerResource, viewGrant.token);
+    await endSessions(viewer!, publisher!);
     viewer = undefined;
-    await endSession(publisher!, publisherResource, publishGrant.token);
     publisher = undefined;
-    for (const person of people.values()) await person.leave();
-    const auth = new ClusterAuth(env.secret);
-    const nodeUrls = (
-      await api<{ nodes: NodeReport[] }>(three!.url, env.apiKey, '/api/v1/nodes')
-    ).body.nodes.map((n) => n.url);
-    await waitFor(
-      'every OTM closed on the nodes',
-      async () => {
-        const lists = await Promise.all(
-          nodeUrls.map(async (url) => {
-            const response = await fetch(new URL('/internal/otms', url), {
-              headers: { Authorization: auth.header() },
-            });
-            return (await response.json()) as NodeOtmList;
-          }),
-        );
-        return lists.every((list) => list.otms.length === 0) || undefined;
-      },
-      10_000,
-    );
-    await waitFor(
-      'the snapshot deleted',
-      async () => (await directory.loadSnapshot(ROOM)) === undefined || undefined,
-    );
-    await waitFor('the lease released', async () => (await directory.home(ROOM)) === undefined || undefined);
-    const rooms = await api<{ rooms: RoomView[] }>(balancer.url, env.apiKey, '/api/v1/rooms');
+    await attendance.leaveAll();
+    await cluster.otmsClosed(three!.url);
+    await cluster.roomForgotten(ROOM);
+    const rooms = await api<{ rooms: RoomView[] }>(cluster.balancerUrl, '/api/v1/rooms');
     assert.deepEqual(rooms.body.rooms, []);
   });
 });

@@ -10,6 +10,7 @@ import { Logger } from '../../src/log/Logger.ts';
 import { MeetingAdminApi } from '../../src/portal/MeetingAdminApi.ts';
 import type { LiveRoom } from '../../src/portal/MeetingRuntime.ts';
 import type { WebhookEvent } from '../../src/portal/webhookEvents.ts';
+import { newMeeting } from '../db/dbRig.ts';
 import { FakeRuntime } from './FakeRuntime.ts';
 import { openPortalDatabase } from './portalRig.ts';
 
@@ -44,21 +45,13 @@ before(async () => {
   const uniA = await tenants.create({ name: 'uni-a', secrets: ['sa'] });
   const uniB = await tenants.create({ name: 'uni-b', secrets: ['sb'] });
   const meetings = new MeetingRepository(db);
-  const meeting = (tenantId: string, externalId: string, createdAt: number): NewMeeting => ({
-    id: `${tenantId}-${externalId}`,
-    tenantId,
-    externalId,
-    room: `room-${tenantId}-${externalId}`,
-    name: externalId,
-    attendeePw: 'ap',
-    moderatorPw: 'mp',
-    record: false,
-    durationMinutes: 0,
-    maxParticipants: 0,
-    createParams: {},
-    metadata: {},
-    createdAt,
-  });
+  const meeting = (tenantId: string, externalId: string, createdAt: number): NewMeeting =>
+    newMeeting(tenantId, `${tenantId}-${externalId}`, {
+      externalId,
+      room: `room-${tenantId}-${externalId}`,
+      name: externalId,
+      createdAt,
+    });
   await meetings.createIfAbsent(meeting(uniA.id, 'maths/101', 1));
   await meetings.createIfAbsent(meeting(uniB.id, 'chemistry', 2));
   runtime.addParticipant(`room-${uniA.id}-maths/101`, {

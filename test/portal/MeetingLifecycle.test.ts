@@ -6,6 +6,7 @@ import { MeetingRepository, type NewMeeting } from '../../src/db/MeetingReposito
 import { TenantRepository } from '../../src/db/TenantRepository.ts';
 import { Logger } from '../../src/log/Logger.ts';
 import { MeetingLifecycle } from '../../src/portal/MeetingLifecycle.ts';
+import { newMeeting } from '../db/dbRig.ts';
 import { FakeRuntime } from './FakeRuntime.ts';
 import { openPortalDatabase } from './portalRig.ts';
 
@@ -22,25 +23,16 @@ async function rig() {
     unjoinedExpiryMs: 300_000,
   });
   const create = async (id: string, over: Partial<NewMeeting> = {}) =>
-    (
-      await meetings.createIfAbsent({
-        id,
-        tenantId: tenant.id,
-        externalId: id,
-        room: id,
-        name: id,
-        attendeePw: 'ap',
-        moderatorPw: 'mp',
-        record: false,
-        durationMinutes: 0,
-        maxParticipants: 0,
-        createParams: {},
-        metadata: {},
-        createdAt: 0,
-        ...over,
-      })
-    ).meeting;
-  return { db, meetings, attendance: new AttendanceRepository(db), runtime, lifecycle, create };
+    (await meetings.createIfAbsent(newMeeting(tenant.id, id, { createdAt: 0, ...over }))).meeting;
+  /** A lifecycle with no grace or expiry of its own that tells every event, its id into `published`. */
+  const telling = (published: string[]) =>
+    new MeetingLifecycle({
+      db,
+      runtime,
+      log: new Logger({ level: 'silent', format: 'json' }),
+      events: { wants: async () => true, publish: (_meeting, event) => published.push(event.data.id) },
+    });
+  return { db, meetings, attendance: new AttendanceRepository(db), runtime, lifecycle, create, telling };
 }
 
 test('arrivals and departures in a portal meeting are recorded; other rooms are ignored', async () => {
@@ -140,18 +132,10 @@ test('a participant removed by a moderator is banned from the meeting by their u
 });
 
 test('a join recorded by the room’s old and its new home counts once, and is told once', async () => {
-  const { db, meetings, attendance, runtime, create } = await rig();
+  const { db, meetings, attendance, create, telling } = await rig();
   await create('m1');
   const published: string[] = [];
-  const lifecycle = new MeetingLifecycle({
-    db,
-    runtime,
-    log: new Logger({ level: 'silent', format: 'json' }),
-    events: {
-      wants: async () => true,
-      publish: (_meeting, event) => published.push(event.data.id),
-    },
-  });
+  const lifecycle = telling(published);
   const ada = { participantId: 'p1', userId: 'u1', fullName: 'Ada', role: 'viewer' as const };
   await Promise.all([
     lifecycle.participantJoined('m1', ada, 1_000),
@@ -164,15 +148,10 @@ test('a join recorded by the room’s old and its new home counts once, and is t
 });
 
 test('the room’s new home records the joins and leaves its old home did not get to write', async () => {
-  const { db, attendance, runtime, create } = await rig();
+  const { db, attendance, create, telling } = await rig();
   await create('m1');
   const published: string[] = [];
-  const lifecycle = new MeetingLifecycle({
-    db,
-    runtime,
-    log: new Logger({ level: 'silent', format: 'json' }),
-    events: { wants: async () => true, publish: (_m, event) => published.push(event.data.id) },
-  });
+  const lifecycle = telling(published);
   const ada = { participantId: 'p1', userId: 'u1', fullName: 'Ada', role: 'viewer' as const };
   const bob = { participantId: 'p2', userId: 'u2', fullName: 'Bob', role: 'viewer' as const };
   await lifecycle.participantJoined('m1', ada, 1_000);

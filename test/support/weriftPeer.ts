@@ -89,3 +89,56 @@ export function startSyntheticMedia(
 }
 
 export { MediaStreamTrack };
+
+/** A werift WHIP or WHEP session: its peer, its resource URL and the grant's token. */
+export interface WeriftSession {
+  pc: RTCPeerConnection;
+  resource: string;
+  token: string;
+}
+
+/** Publishes synthetic VP8 and Opus over WHIP at `url`; stop `media` before ending the session. */
+export async function publishSynthetic(
+  url: string,
+  token: string,
+): Promise<WeriftSession & { media: ReturnType<typeof startSyntheticMedia> }> {
+  const pc = createWeriftPeer();
+  const video = new MediaStreamTrack({ kind: 'video' });
+  const audio = new MediaStreamTrack({ kind: 'audio' });
+  pc.addTransceiver(audio, { direction: 'sendonly' });
+  pc.addTransceiver(video, { direction: 'sendonly' });
+  const resource = await negotiate(pc, url, token).catch(async (error: unknown) => {
+    await pc.close();
+    throw error;
+  });
+  return { pc, resource, token, media: startSyntheticMedia(video, audio) };
+}
+
+/** Plays audio and video over WHEP at `url`, calling `onVideoPacket` for each video RTP packet. */
+export async function receiveVideo(
+  url: string,
+  token: string,
+  onVideoPacket: () => void,
+): Promise<WeriftSession> {
+  const pc = createWeriftPeer();
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.onTrack.subscribe((track) => {
+    if (track.kind === 'video') track.onReceiveRtp.subscribe(() => onVideoPacket());
+  });
+  const resource = await negotiate(pc, url, token).catch(async (error: unknown) => {
+    await pc.close();
+    throw error;
+  });
+  return { pc, resource, token };
+}
+
+export type SyntheticPublisher = Awaited<ReturnType<typeof publishSynthetic>>;
+
+/** Ends sessions in the order given (viewers before their publisher), a publisher's media stopped first. */
+export async function endSessions(
+  ...sessions: (WeriftSession & { media?: { stop(): void } })[]
+): Promise<void> {
+  for (const session of sessions) session.media?.stop();
+  for (const session of sessions) await endSession(session.pc, session.resource, session.token);
+}
