@@ -13,6 +13,7 @@ import type { BackoffOptions } from './backoff.ts';
 import { type ClientLogger, consoleLogger } from './ClientLogger.ts';
 import { DotmError } from './DotmError.ts';
 import { LocalStream } from './LocalStream.ts';
+import { type MeetingDetails, meetingDetailsOf } from './meetingDetails.ts';
 import { RejoinStore, type StorageLike } from './RejoinStore.ts';
 import { RemoteStream } from './RemoteStream.ts';
 import {
@@ -162,6 +163,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
   #self: ParticipantInfo | undefined;
   #ticket: RejoinTicket | undefined;
   #joinToken: string | undefined;
+  #meeting: MeetingDetails | undefined;
   #participants = new Map<string, ParticipantInfo>();
   /** Identities this client had before a rejoin that was not resumed: never "others". */
   readonly #formerSelfIds = new Set<string>();
@@ -235,6 +237,18 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
     return this.#cameraEnabled;
   }
 
+  /**
+   * The welcome text and logout URL the portal set for this meeting (BigBlueButton's `welcome` and
+   * `logoutURL`), as told when the controller admitted this client; undefined in rooms no portal
+   * runs, or when it set neither. A resumed join (dropped socket, reload in the same tab) keeps
+   * what was told first. Still readable after leave(), 'removed' or 'roomClosed', so the page can
+   * send the person on; cleared by the next join(). `welcome` is text: show it with textContent.
+   * `logoutUrl` is always an absolute http(s) URL.
+   */
+  get meeting(): MeetingDetails | undefined {
+    return this.#meeting;
+  }
+
   participant(participantId: string): ParticipantInfo | undefined {
     return this.#participants.get(participantId);
   }
@@ -263,6 +277,7 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
     this.#room = room;
     this.#name = name;
     this.#joinToken = options.joinToken;
+    this.#meeting = undefined;
     this.#ticket = undefined;
     this.#chat = [];
     this.#seenMessageIds.clear();
@@ -446,7 +461,12 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
     this.#self = result.self;
     this.#room = result.room;
     this.#ticket = result.rejoin;
-    this.#rejoinStore.save(result.room, result.rejoin);
+    // A fresh admission says it all (nothing, outside a portal's meeting); a resumed join says
+    // nothing, so what was known stays: in memory, or after a reload in the rejoin store.
+    const told = meetingDetailsOf(result);
+    if (told || !result.resumed) this.#meeting = told;
+    else this.#meeting ??= this.#rejoinStore.loadMeeting(result.room);
+    this.#rejoinStore.save(result.room, result.rejoin, this.#meeting);
 
     const previous = this.#participants;
     const next = new Map<string, ParticipantInfo>();

@@ -1,4 +1,5 @@
 import type { RejoinTicket } from '../protocol/roomSignalling.ts';
+import { type MeetingDetails, meetingDetailsOf } from './meetingDetails.ts';
 
 export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
@@ -6,7 +7,9 @@ const KEY_PREFIX = 'dotm:rejoin:';
 
 /**
  * Keeps the rejoin ticket per room in sessionStorage: it survives a reload of the tab (the same
- * participant comes back) but not closing it, and other tabs do not share it.
+ * participant comes back) but not closing it, and other tabs do not share it. Beside it, the
+ * meeting's details (welcome, logout URL): a resumed join is not admitted again, so its answer
+ * does not carry them, and a reloaded page still needs them.
  */
 export class RejoinStore {
   readonly #storage: StorageLike | undefined;
@@ -29,9 +32,24 @@ export class RejoinStore {
     return undefined;
   }
 
-  save(room: string, ticket: RejoinTicket): void {
+  /** What the entry holds beside the ticket; undefined when nothing (or nothing usable). */
+  loadMeeting(room: string): MeetingDetails | undefined {
     try {
-      this.#storage?.setItem(KEY_PREFIX + room, JSON.stringify(ticket));
+      const raw = this.#storage?.getItem(KEY_PREFIX + room);
+      return raw ? meetingDetailsOf((JSON.parse(raw) as { meeting?: unknown }).meeting) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  save(room: string, ticket: RejoinTicket, meeting?: MeetingDetails): void {
+    const entry = {
+      participantId: ticket.participantId,
+      secret: ticket.secret,
+      ...(meeting ? { meeting } : {}),
+    };
+    try {
+      this.#storage?.setItem(KEY_PREFIX + room, JSON.stringify(entry));
     } catch {
       // Full or forbidden storage only costs resuming after a reload.
     }

@@ -3,6 +3,7 @@
  * receive everyone else's streams as MediaStreams.
  */
 
+export { absoluteHttpUrl } from '../protocol/httpUrl.ts';
 export type {
   ChatMessage,
   JoinResult,
@@ -26,6 +27,7 @@ export { DotmClient, signallingUrl } from './DotmClient.ts';
 export type { ClientErrorCode } from './DotmError.ts';
 export { DotmError } from './DotmError.ts';
 export { LocalStream } from './LocalStream.ts';
+export type { MeetingDetails } from './meetingDetails.ts';
 export type { StorageLike } from './RejoinStore.ts';
 export { RemoteStream } from './RemoteStream.ts';
 export type {

@@ -12,6 +12,10 @@ export interface Admitted {
    * region or its tenant's.
    */
   region?: string;
+  /** The meeting's welcome text for the page (plain text), when it has one. */
+  welcome?: string;
+  /** Where the page sends the person when they leave (an absolute http(s) URL), when anywhere. */
+  logoutUrl?: string;
 }
 
 export interface JoinRequestFacts {

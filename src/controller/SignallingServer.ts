@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../log/Logger.ts';
 import { isValidRoomName } from '../protocol/roomName.ts';
-import type { ClientRequest, ServerMessage } from '../protocol/roomSignalling.ts';
+import type { ClientRequest, JoinResult, ServerMessage } from '../protocol/roomSignalling.ts';
 import { ControllerError } from './ControllerError.ts';
 import { type JoinAdmission, openAdmission } from './JoinAdmission.ts';
 import type { RoomHomes } from './RoomHomes.ts';
@@ -236,7 +236,14 @@ class SignallingSession {
       const name = stringParam(request, 'name');
       // A participant resuming its place was admitted when it first came (its invitation may be spent).
       const admitted = this.#rooms.canResume(room, rejoin)
-        ? { name, role: undefined, externalUserId: undefined, region: undefined }
+        ? {
+            name,
+            role: undefined,
+            externalUserId: undefined,
+            region: undefined,
+            welcome: undefined,
+            logoutUrl: undefined,
+          }
         : await this.#admission.admit({ room, name, joinToken });
       // The socket may have joined through a concurrent request while admission was checked.
       if (this.#participantId) throw new ControllerError('conflict', 'this socket already joined a room');
@@ -253,7 +260,13 @@ class SignallingSession {
       // The client went away while its join was on its way: its place is kept as for any drop.
       if (this.#socket.readyState !== WebSocket.OPEN)
         this.#rooms.disconnected(room, result.self.participantId, this);
-      return result;
+      // What the admission knows of the meeting goes to the page; a resumed join was not admitted
+      // again, and its client keeps what it was told at first.
+      return {
+        ...result,
+        ...(admitted.welcome ? { welcome: admitted.welcome } : {}),
+        ...(admitted.logoutUrl ? { logoutUrl: admitted.logoutUrl } : {}),
+      } satisfies JoinResult;
     }
     const room = this.#room;
     const participantId = this.#participantId;

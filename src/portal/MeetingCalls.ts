@@ -3,6 +3,7 @@ import type { AttendanceRepository } from '../db/AttendanceRepository.ts';
 import { ConstraintViolationError } from '../db/ConstraintViolationError.ts';
 import type { MeetingRecord, MeetingRepository } from '../db/MeetingRepository.ts';
 import type { Logger } from '../log/Logger.ts';
+import { absoluteHttpUrl } from '../protocol/httpUrl.ts';
 import type { Role } from '../protocol/roomSignalling.ts';
 import {
   idNotUnique,
@@ -68,6 +69,7 @@ export class MeetingCalls {
     const name = checkLength('name', params.get('name') || meetingId, 256);
     const attendeePw = checkLength('attendeePW', params.get('attendeePW') ?? '', 64);
     const moderatorPw = checkLength('moderatorPW', params.get('moderatorPW') ?? '', 64);
+    this.#dropUnsafeLogoutUrl(params, meetingId);
     const createParams = storedCreateParams(params, name);
     let createdAt = ctx.now;
     for (let attempt = 0; ; attempt++) {
@@ -124,7 +126,8 @@ export class MeetingCalls {
     const internalUserId = `w_${randomText(12)}`;
     const userId = checkLength('userID', params.get('userID') || internalUserId, 256);
     await this.#checkRoomForOneMore(meeting, userId);
-    const logoutUrl = meeting.createParams.logoutURL || settings.logoutUrl;
+    // Checked again: meetings stored before create checked it, and the tenant's may have been edited in the database.
+    const logoutUrl = absoluteHttpUrl(meeting.createParams.logoutURL) ?? absoluteHttpUrl(settings.logoutUrl);
     const region = userRegion(params) || ctx.tenant.region;
     const issued = this.#o.joinTokens.issue(
       {
@@ -211,6 +214,22 @@ export class MeetingCalls {
     );
   }
 
+  /**
+   * BigBlueButton takes any logoutURL and answers SUCCESS; its client later goes wherever it points.
+   * Here one that is not an absolute http(s) URL (`javascript:`, `data:`, a bare path) is dropped
+   * and the call still succeeds, as a portal expects: the person then goes where the tenant's
+   * `logoutUrl` says, or stays on the page.
+   */
+  #dropUnsafeLogoutUrl(params: Map<string, string>, meetingId: string): void {
+    const given = params.get('logoutURL');
+    if (given === undefined || given === '' || absoluteHttpUrl(given) !== undefined) return;
+    params.delete('logoutURL');
+    this.#o.log.warn('create: ignored a logoutURL that is not an absolute http(s) URL', {
+      meetingId,
+      logoutURL: given.slice(0, 200),
+    });
+  }
+
   /** Tells the runtime about a meeting just created; a refusal ends the meeting and fails the call. */
   async #start(ctx: CallContext, meeting: MeetingRecord): Promise<string> {
     try {
@@ -287,7 +306,13 @@ function storedCreateParams(params: ReadonlyMap<string, string>, name: string): 
     stored[key] = checkLength(key, value, 4096);
   }
   if (!/^\d{1,10}$/.test(stored.voiceBridge ?? '')) stored.voiceBridge = String(70000 + randomInt(10000));
-  if (stored.welcome) stored.welcome = stored.welcome.replaceAll('%%CONFNAME%%', name);
+  if (stored.welcome) {
+    // BigBlueButton's keywords; the text stays as the portal wrote it (the page shows it as text).
+    stored.welcome = stored.welcome
+      .replaceAll('%%CONFNAME%%', name)
+      .replaceAll('%%CONFNUM%%', stored.voiceBridge)
+      .replaceAll('%%DIALNUM%%', stored.dialNumber ?? '');
+  }
   return stored;
 }
 

@@ -3,13 +3,16 @@ import type { Admitted, JoinAdmission, JoinRequestFacts } from '../controller/Jo
 import { openAdmission } from '../controller/JoinAdmission.ts';
 import type { MeetingBanRepository } from '../db/MeetingBanRepository.ts';
 import type { MeetingRepository } from '../db/MeetingRepository.ts';
+import { absoluteHttpUrl } from '../protocol/httpUrl.ts';
 import { TokenError } from '../security/jwt.ts';
+import { welcomeText } from './bbbParams.ts';
 import type { JoinTokens } from './JoinTokens.ts';
 
 /**
  * Admission when a portal runs meetings: the room of an active portal meeting is entered only with
  * the invitation its join call signed, which also fixes the person's name, role, userID and region
- * (placement puts their streams near it), and never by a user a moderator removed from it. Rooms
+ * (placement puts their streams near it), and never by a user a moderator removed from it. The
+ * page is told the meeting's welcome text and where to send the person afterwards. Rooms
  * no portal created stay open, as on the embedded default.
  */
 export class PortalAdmission implements JoinAdmission {
@@ -52,11 +55,16 @@ export class PortalAdmission implements JoinAdmission {
         'forbidden',
         'a moderator removed you from this meeting, so you cannot join it again',
       );
+    const welcome = welcomeText(meeting.createParams.welcome ?? '');
+    // The token is ours, but its claim is checked as anything that ends up in `location` is.
+    const logoutUrl = absoluteHttpUrl(grant.logoutUrl);
     return {
       name: grant.fullName,
       role: grant.role,
       externalUserId: grant.userId,
       ...(grant.region ? { region: grant.region } : {}),
+      ...(welcome ? { welcome } : {}),
+      ...(logoutUrl ? { logoutUrl } : {}),
     };
   }
 }

@@ -1,3 +1,4 @@
+import { absoluteHttpUrl } from '../protocol/httpUrl.ts';
 import { missingMeetingId, validationError } from './bbbErrors.ts';
 
 /** BigBlueButton's meta parameter names; stored and returned in lower case, as it does. */
@@ -50,4 +51,50 @@ export function withPresets(
   for (const [name, value] of params) merged.set(name, value);
   for (const [name, value] of Object.entries(overrides)) merged.set(name, value);
   return merged;
+}
+
+const LINK = /<a\b[^>]*?\bhref\s*=\s*(["'])(.*?)\1[^>]*>([\s\S]*?)<\/a\s*>/gi;
+const LINE_BREAK = /<br\s*\/?>|<\/(?:p|div|li|h[1-6])\s*>/gi;
+const TAG = /<!--[\s\S]*?-->|<\/?[a-z][^>]*>/gi;
+const ENTITY = /&(#\d{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos|nbsp);/gi;
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+};
+
+/**
+ * A BigBlueButton welcome message as plain text. Portals write it with BBB's "limited HTML" (`<b>`,
+ * `<br>`, links); the meeting page shows text only, so tags are dropped (a link keeps its address
+ * beside its words), line breaks stay and entities are decoded. Whatever the result holds is
+ * shown as text, never parsed as markup.
+ */
+export function welcomeText(welcome: string): string {
+  const text = welcome
+    .replace(LINK, (_link, _quote, href: string, label: string) => {
+      const words = decodeEntities(label.replace(TAG, '')).trim();
+      const address = absoluteHttpUrl(decodeEntities(href).trim());
+      if (!address || words === address || words === '') return address ?? label;
+      return `${label} (${address})`;
+    })
+    .replace(LINE_BREAK, '\n')
+    .replace(TAG, '');
+  return decodeEntities(text)
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+function decodeEntities(text: string): string {
+  return text.replace(ENTITY, (entity, name: string) => {
+    const lower = name.toLowerCase();
+    if (!lower.startsWith('#')) return NAMED_ENTITIES[lower] ?? entity;
+    const code = lower.startsWith('#x') ? Number.parseInt(lower.slice(2), 16) : Number(lower.slice(1));
+    return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)
+      ? String.fromCodePoint(code)
+      : entity;
+  });
 }

@@ -1,4 +1,5 @@
 import { normalizeHostname, type TenantSettings, type TenantTheme } from '../db/TenantRepository.ts';
+import { absoluteHttpUrl } from '../protocol/httpUrl.ts';
 import { TenantAdminError } from './TenantAdminError.ts';
 
 /*
@@ -223,14 +224,7 @@ function themeField(value: unknown): TenantTheme {
 function urlField(field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length > 2048)
     invalid(`"${field}" must be a URL of up to 2048 characters`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    invalid(`"${field}" must be an absolute http or https URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    invalid(`"${field}" must be an absolute http or https URL`);
+  if (!absoluteHttpUrl(value)) invalid(`"${field}" must be an absolute http or https URL`);
   return value;
 }
 

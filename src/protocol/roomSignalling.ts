@@ -108,6 +108,19 @@ export interface JoinResult {
   chat: ChatMessage[];
   /** True when the rejoin ticket was accepted and this is the same participant as before. */
   resumed: boolean;
+  /**
+   * What the portal that runs this meeting wants the person to see on entering (BigBlueButton's
+   * `welcome`): plain text, never markup; show it with textContent. Only on a join that was
+   * admitted now: a resumed join (`resumed: true`) leaves it out, the client keeps what it had.
+   * Absent outside portal meetings; older clients ignore it.
+   */
+  welcome?: string;
+  /**
+   * Where the page sends the person once they leave, are removed, or the meeting ends (the portal's
+   * `logoutURL`, else its tenant's): always an absolute http(s) URL; clients check again before
+   * navigating. Like `welcome`, only on a join admitted now.
+   */
+  logoutUrl?: string;
 }
 
 /**

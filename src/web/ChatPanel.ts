@@ -17,6 +17,8 @@ export class ChatPanel {
   readonly #options: ChatPanelOptions;
   readonly #ids = new Set<string>();
   readonly #empty = h('li', { class: 'chat-empty' }, 'No messages yet. Say hello!');
+  /** The meeting's welcome, kept first whatever the history holds. */
+  #welcome: HTMLLIElement | undefined;
 
   constructor(options: ChatPanelOptions) {
     this.#options = options;
@@ -28,9 +30,32 @@ export class ChatPanel {
 
   reset(messages: readonly ChatMessage[]): void {
     this.#ids.clear();
-    this.#options.list.replaceChildren();
+    this.#options.list.replaceChildren(...(this.#welcome ? [this.#welcome] : []));
     for (const message of messages) this.add(message);
-    if (messages.length === 0) this.#options.list.append(this.#empty);
+    if (messages.length === 0 && !this.#welcome) this.#options.list.append(this.#empty);
+  }
+
+  /**
+   * The meeting's welcome as the first message, styled as the system's (BigBlueButton shows it so).
+   * It comes from a portal, so it goes in as text only: never as markup.
+   */
+  setWelcome(text: string | undefined): void {
+    const list = this.#options.list;
+    if (this.#welcome?.querySelector('.chat-text')?.textContent === text) return;
+    this.#welcome?.remove();
+    this.#welcome = undefined;
+    if (!text) {
+      if (list.childElementCount === 0) list.append(this.#empty);
+      return;
+    }
+    this.#welcome = h(
+      'li',
+      { class: 'chat-message system', 'data-testid': 'chat-welcome', role: 'note' },
+      h('div', { class: 'chat-meta' }, h('span', { class: 'chat-author' }, 'Welcome')),
+      h('p', { class: 'chat-text' }, text),
+    );
+    this.#empty.remove();
+    list.prepend(this.#welcome);
   }
 
   add(message: ChatMessage): void {

@@ -15,6 +15,8 @@ import { type TileModel, VideoGrid } from './VideoGrid.ts';
 export interface LeftInfo {
   title: string;
   detail: string;
+  /** The meeting's logout URL, when the person is done with it (left, removed, ended) and it has one. */
+  logoutUrl?: string;
 }
 
 export interface MeetingViewOptions {
@@ -115,6 +117,7 @@ export class MeetingView {
     try {
       const result = await client.join(room, name, { joinToken: this.#options.joinToken });
       this.#joined = true;
+      this.#chat.setWelcome(client.meeting?.welcome);
       this.#chat.reset(result.chat);
     } catch (error) {
       this.#finish({ title: 'Could not join the meeting', detail: describeError(error) });
@@ -143,7 +146,11 @@ export class MeetingView {
     this.#leaving = true;
     this.#leaveButton.disabled = true;
     await this.#client.leave();
-    this.#finish({ title: 'You left the meeting', detail: `Room “${this.#options.room}”` });
+    this.#finish({
+      title: 'You left the meeting',
+      detail: `Room “${this.#options.room}”`,
+      logoutUrl: this.#client.meeting?.logoutUrl,
+    });
   }
 
   #wireClient(): void {
@@ -154,18 +161,23 @@ export class MeetingView {
         this.#showConnectionState(state);
         // A join that fails disconnects too; its own answer (why it failed) is the one to show.
         if (state !== 'disconnected' || this.#leaving || !this.#joined) return;
+        // Done with the meeting: on to the portal's logout URL. A lost connection is not the end.
+        const logoutUrl = client.meeting?.logoutUrl;
         this.#finish(
           this.#removed
-            ? { title: 'You were removed from the meeting', detail: 'A moderator removed you.' }
+            ? { title: 'You were removed from the meeting', detail: 'A moderator removed you.', logoutUrl }
             : this.#closedReason !== undefined
-              ? { title: 'The meeting has ended', detail: this.#closedReason }
+              ? { title: 'The meeting has ended', detail: this.#closedReason, logoutUrl }
               : {
                   title: 'You were disconnected',
                   detail: 'The connection to the meeting could not be kept.',
                 },
         );
       }),
-      client.on('joined', () => this.#renderAll()),
+      client.on('joined', () => {
+        this.#chat.setWelcome(client.meeting?.welcome);
+        this.#renderAll();
+      }),
       client.on('participantJoined', (participant) => {
         // Their stream may have arrived first, its tile labelled before the name was known.
         for (const stream of client.streams) {

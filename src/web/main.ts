@@ -2,7 +2,7 @@
  * The demo meeting page: a landing form, then the meeting at `/r/<room>` (so a reload comes back
  * to the same room, and the SDK's rejoin ticket makes it the same participant).
  */
-import { DotmClient } from '../client/index.ts';
+import { absoluteHttpUrl, DotmClient } from '../client/index.ts';
 import { isValidRoomName, ROOM_NAME_RULE } from '../protocol/roomName.ts';
 import { byId } from './dom.ts';
 import { type LeftInfo, MeetingView } from './MeetingView.ts';
@@ -18,6 +18,8 @@ declare global {
 }
 
 const ROOM_PATH = /^\/r\/([^/]+)\/?$/;
+/** How long "the meeting has ended" (or "you left") shows before the portal's logout URL takes over. */
+const LOGOUT_DELAY_MS = 3_000;
 
 const toaster = new Toaster(byId('toasts'));
 const landing = byId('landing');
@@ -28,6 +30,7 @@ const nameInput = byId<HTMLInputElement>('join-name');
 
 let current: { view: MeetingView; room: string } | undefined;
 let lastMeeting: { room: string; name: string } | undefined;
+let logoutTimer: ReturnType<typeof setTimeout> | undefined;
 
 function roomFromPath(): string | undefined {
   const match = ROOM_PATH.exec(location.pathname);
@@ -44,6 +47,7 @@ function roomPath(room: string): string {
 }
 
 function showLanding(room: string | undefined): void {
+  cancelLogout();
   leftScreen.hidden = true;
   landing.hidden = false;
   document.title = 'dotm meeting';
@@ -62,6 +66,34 @@ function showLeft(room: string, name: string, info: LeftInfo): void {
   document.title = 'dotm meeting';
   retitle();
   byId('rejoin').focus();
+  scheduleLogout(info.logoutUrl);
+}
+
+/**
+ * Sends the browser to the portal's logout URL once the notice has been read, as BigBlueButton
+ * does. The URL is checked here too, right before it reaches `location`: only http(s) ever goes.
+ */
+function scheduleLogout(logoutUrl: string | undefined): void {
+  cancelLogout();
+  const target = absoluteHttpUrl(logoutUrl);
+  if (!target) return;
+  const notice = byId('left-redirect');
+  notice.textContent = `Taking you back to ${new URL(target).host}…`;
+  notice.hidden = false;
+  logoutTimer = setTimeout(() => {
+    logoutTimer = undefined;
+    const checked = absoluteHttpUrl(target);
+    if (checked) location.assign(checked);
+  }, LOGOUT_DELAY_MS);
+}
+
+/** The person chose otherwise (rejoin, back to start, browser navigation): they stay. */
+function cancelLogout(): void {
+  clearTimeout(logoutTimer);
+  logoutTimer = undefined;
+  const notice = byId('left-redirect');
+  notice.hidden = true;
+  notice.textContent = '';
 }
 
 /**
@@ -102,6 +134,7 @@ function tenantOfThisPage(): string | undefined {
 }
 
 function enterMeeting(room: string, name: string, joinToken?: string): void {
+  cancelLogout();
   landing.hidden = true;
   leftScreen.hidden = true;
   const client = new DotmClient({ debug: new URLSearchParams(location.search).has('debug') });

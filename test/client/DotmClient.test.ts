@@ -904,3 +904,90 @@ test('a migrated subscription whose connection is up before its answer is applie
   );
   assert.deepEqual(named('streamUpdated'), []);
 });
+
+// ── a portal meeting's welcome and logout URL ──────────────────────────────────────
+
+test("a portal meeting's welcome and logout URL are client.meeting, kept over a resumed rejoin and after the meeting ends", async (t) => {
+  const { client, controller, storage, named } = setUp(t);
+  const welcome = 'Welcome! <img src=x onerror="alert(1)"> is text here';
+  controller.admitted = { welcome, logoutUrl: 'https://lms.example/course/7' };
+  assert.equal(client.meeting?.welcome, undefined, 'nothing before joining');
+  const result = await client.join('standup', 'Bob', { joinToken: 'invitation' });
+  assert.equal(result.welcome, welcome);
+  assert.deepEqual(client.meeting, { welcome, logoutUrl: 'https://lms.example/course/7' });
+  assert.deepEqual(named('joined').length, 1);
+  assert.deepEqual(JSON.parse(storage.getItem('dotm:rejoin:standup') ?? '').meeting, client.meeting);
+
+  // The socket drops; the resumed join is not admitted again and says nothing of the meeting.
+  controller.socket.drop();
+  t.mock.timers.tick(500);
+  await flush();
+  const [, rejoin] = controller.requestsOf('join');
+  assert.ok(rejoin?.rejoin, 'rejoined with the ticket');
+  assert.equal(client.connectionState, 'connected');
+  assert.equal(named('joined').length, 2);
+  assert.equal(named('joined')[1]![0].resumed, true);
+  assert.equal(named('joined')[1]![0].logoutUrl, undefined);
+  assert.deepEqual(client.meeting, { welcome, logoutUrl: 'https://lms.example/course/7' }, 'kept');
+
+  // Ended: the page still needs to know where to send the person.
+  controller.send({ type: 'roomClosed', reason: 'ended by a moderator' });
+  await flush();
+  assert.equal(client.connectionState, 'disconnected');
+  assert.equal(client.meeting?.logoutUrl, 'https://lms.example/course/7');
+  assert.equal(storage.getItem('dotm:rejoin:standup'), null, 'forgotten with the ticket');
+
+  // The next join starts clean: a room no portal runs has no details.
+  controller.admitted = {};
+  await client.join('open-room', 'Bob');
+  assert.equal(client.meeting, undefined);
+});
+
+test('after a reload the resumed join takes the details from the rejoin store, checked again', async (t) => {
+  const storage = new MemoryStorage();
+  const controller = new FakeController();
+  const me = controller.addParticipant('Bob');
+  controller.tickets.set(me.participantId, { participantId: me.participantId, secret: 'secret' });
+  storage.setItem(
+    'dotm:rejoin:standup',
+    JSON.stringify({
+      participantId: me.participantId,
+      secret: 'secret',
+      meeting: { welcome: 'Hello again', logoutUrl: 'https://lms.example/back' },
+    }),
+  );
+  const { client } = setUp(t, storage, controller);
+  const result = await client.join('standup', 'Bob');
+  assert.equal(result.resumed, true);
+  assert.deepEqual(client.meeting, { welcome: 'Hello again', logoutUrl: 'https://lms.example/back' });
+  await client.leave();
+  assert.equal(client.meeting?.welcome, 'Hello again', 'still readable after leave()');
+
+  // Storage is this tab's, but nothing that is not http(s) is ever taken from it for location.
+  storage.setItem(
+    'dotm:rejoin:standup',
+    JSON.stringify({
+      participantId: me.participantId,
+      secret: 'secret-p1',
+      meeting: { welcome: 'Hi', logoutUrl: 'javascript:alert(1)' },
+    }),
+  );
+  controller.tickets.set(me.participantId, { participantId: me.participantId, secret: 'secret-p1' });
+  controller.participants.set(me.participantId, me);
+  assert.equal((await client.join('standup', 'Bob')).resumed, true);
+  assert.deepEqual(client.meeting, { welcome: 'Hi' });
+});
+
+test('a logout URL that is not an absolute http(s) URL never reaches client.meeting', async (t) => {
+  const { client, controller } = setUp(t);
+  controller.admitted = { welcome: 'Hi', logoutUrl: 'javascript:alert(document.cookie)' };
+  await client.join('standup', 'Bob');
+  assert.deepEqual(client.meeting, { welcome: 'Hi' });
+  await client.leave();
+  for (const logoutUrl of ['data:text/html,<b>x</b>', '/relative', 'ftp://files.example/']) {
+    controller.admitted = { logoutUrl };
+    await client.join('standup', 'Bob');
+    assert.equal(client.meeting, undefined, logoutUrl);
+    await client.leave();
+  }
+});

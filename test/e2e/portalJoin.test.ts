@@ -4,7 +4,9 @@
  * the address bar, and publishes like anyone else. Someone typing the room name gets refused.
  * A portal-style page (the test's fixture, as Greenlight or Moodle would be) creates and joins
  * from the browser: two people land in the meeting and decode each other, while the dashboard
- * shows the meeting's participant count change by itself.
+ * shows the meeting's participant count change by itself. The portal's `welcome` shows as the
+ * first chat message, as text (markup in it stays text), and its `logoutURL` is where the browser
+ * goes after leaving or after the moderator ends the meeting.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -122,24 +124,112 @@ describe('a portal join link in Chromium', {
       await usersOf.filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
       await grace.page.getByTestId('leave').click();
       assert.deepEqual([...grace.errors, ...alan.errors], []);
+      assert.equal(await grace.page.getByTestId('left-redirect').isHidden(), true, 'no logoutURL: stays');
     } finally {
       await dashboard.context().close();
       await portal.close();
     }
   });
+
+  it("the portal's welcome is the first chat message, as text; leaving or the end of the meeting lands on its logoutURL", async () => {
+    const base = cluster.controller.url;
+    const portal = await startPortalFixture(base, secret, {
+      meetingID: 'farewell',
+      meetingName: 'Farewell seminar',
+      // Markup a portal might send: BigBlueButton's formatting is dropped, an <img> can never load
+      // (and never runs its onerror), and an escaped one arrives as the words it spells.
+      create: {
+        welcome:
+          'Welcome to <b>%%CONFNAME%%</b>!<img src=x onerror="window.pwned=true"> Ask: &lt;img src=x onerror="window.pwned=true"&gt;',
+      },
+      logoutPath: '/goodbye',
+    });
+    const expected = 'Welcome to Farewell seminar! Ask: <img src=x onerror="window.pwned=true">';
+    try {
+      const grace = await enterThroughPortal(browser, portal.url, 'Grace Hopper');
+      const alan = await enterThroughPortal(browser, portal.url, 'Alan Turing');
+      for (const person of [grace, alan]) {
+        assert.deepEqual(await welcomeOf(person.page), { first: true, text: expected, images: 0 });
+        assert.equal(await person.page.evaluate(() => 'pwned' in window), false);
+        assert.deepEqual(await person.page.evaluate(() => window.dotm?.meeting), {
+          welcome: expected,
+          logoutUrl: `${portal.url}/goodbye`,
+        });
+      }
+      const room = decodeURIComponent(new URL(grace.page.url()).pathname.slice('/r/'.length));
+
+      // Alan leaves: the notice shows, then the portal's page.
+      await alan.page.getByTestId('leave').click();
+      await alan.page.getByTestId('left-redirect').waitFor({ timeout: 10_000 });
+      assert.equal(await alan.page.getByTestId('left-title').textContent(), 'You left the meeting');
+      await alan.page.waitForURL(`${portal.url}/goodbye`, { timeout: 15_000 });
+      await alan.page.getByTestId('portal-goodbye').waitFor({ timeout: 5_000 });
+
+      // Grace reloads: the resumed join is not admitted again, so the page has the welcome and the
+      // logoutURL from the tab's rejoin store. (A portal user has typed no name on this origin, so
+      // the form asks for one; the rejoin ticket makes it the same participant.)
+      await waitFor('Alan gone', async () => {
+        const r = await api<RoomView>(cluster, 'GET', `/api/v1/rooms/${encodeURIComponent(room)}`);
+        return r.body.participants?.length === 1 || undefined;
+      });
+      const graceId = await grace.page.evaluate(() => window.dotm?.self?.participantId);
+      await grace.page.reload();
+      const nameField = grace.page.getByTestId('join-name');
+      const connected = grace.page.locator('[data-testid="connection-state"][data-state="connected"]');
+      await nameField.or(connected).first().waitFor({ state: 'attached', timeout: 10_000 });
+      if (await nameField.isVisible()) {
+        await nameField.fill('Grace Hopper');
+        await grace.page.getByTestId('join-submit').click();
+      }
+      await connected.waitFor({ state: 'attached', timeout: 20_000 });
+      assert.equal(await grace.page.evaluate(() => window.dotm?.self?.participantId), graceId, 'resumed');
+      assert.deepEqual(await welcomeOf(grace.page), { first: true, text: expected, images: 0 });
+
+      // Grace ends the meeting for everyone: "The meeting has ended", then the portal's page.
+      await grace.page.getByTestId('end-meeting').click();
+      await grace.page
+        .getByTestId('left-title')
+        .filter({ hasText: 'The meeting has ended' })
+        .waitFor({ timeout: 10_000 });
+      assert.equal(await grace.page.getByTestId('left-redirect').isVisible(), true);
+      await grace.page.waitForURL(`${portal.url}/goodbye`, { timeout: 15_000 });
+      await grace.page.getByTestId('portal-goodbye').waitFor({ timeout: 5_000 });
+      assert.deepEqual([...grace.errors, ...alan.errors], []);
+    } finally {
+      await portal.close();
+    }
+  });
 });
+
+interface PortalFixtureOptions {
+  meetingID?: string;
+  meetingName?: string;
+  /** More `create` parameters, e.g. `welcome`. */
+  create?: Record<string, string>;
+  /** Sets `logoutURL` to this path on the portal itself, where a goodbye page is served. */
+  logoutPath?: string;
+}
 
 /**
  * An institution's portal in miniature: its page has a button per person; the click goes to the
  * portal's server, which calls `create` (idempotent) and `join` with its secret, as Greenlight does,
- * and redirects the browser into the meeting.
+ * and redirects the browser into the meeting. Its goodbye page is where a `logoutURL` can lead.
  */
 async function startPortalFixture(
   dotmUrl: string,
   secret: string,
+  options: PortalFixtureOptions = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
+  const meetingID = options.meetingID ?? 'lecture-hall';
+  let ownUrl = '';
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://portal');
+    if (options.logoutPath && url.pathname === options.logoutPath) {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(`<!doctype html><title>Back at the portal</title>
+        <h1 data-testid="portal-goodbye">Thanks for coming</h1>`);
+      return;
+    }
     if (url.pathname === '/') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end(`<!doctype html><title>Course portal</title>
@@ -150,12 +240,14 @@ async function startPortalFixture(
       const name = url.searchParams.get('name') ?? 'Someone';
       (async () => {
         const created = await bbbCall(dotmUrl, secret, 'create', {
-          meetingID: 'lecture-hall',
-          name: 'Lecture hall',
+          meetingID,
+          name: options.meetingName ?? 'Lecture hall',
+          ...options.create,
+          ...(options.logoutPath ? { logoutURL: `${ownUrl}${options.logoutPath}` } : {}),
         });
         if (xmlTag(created.xml, 'returncode') !== 'SUCCESS') throw new Error(created.xml);
         const joined = await bbbCall(dotmUrl, secret, 'join', {
-          meetingID: 'lecture-hall',
+          meetingID,
           fullName: name,
           role: 'MODERATOR',
           userID: name.toLowerCase().replaceAll(' ', '-'),
@@ -172,10 +264,26 @@ async function startPortalFixture(
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ownUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: ownUrl,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The meeting page's welcome message: present, first in the chat, and its text. */
+async function welcomeOf(page: Page): Promise<{ first: boolean; text: string; images: number }> {
+  const welcome = page.getByTestId('chat-welcome');
+  await welcome.waitFor({ timeout: 10_000 });
+  return page.evaluate(() => {
+    const list = document.querySelector('[data-testid="chat-messages"]');
+    const item = document.querySelector('[data-testid="chat-welcome"]');
+    return {
+      first: list?.firstElementChild === item,
+      text: item?.querySelector('.chat-text')?.textContent ?? '',
+      images: list?.querySelectorAll('img').length ?? -1,
+    };
+  });
 }
 
 /** A person opens the portal, types their name and clicks Join; resolves once they are in the meeting. */

@@ -222,3 +222,45 @@ test('the room of a meeting is its internal id, so rooms never collide across te
   assert.notEqual(text(a, 'internalMeetingID'), text(b, 'internalMeetingID'));
   assert.equal(text(b, 'messageKey'), '');
 });
+
+test('a logoutURL that is not an absolute http(s) URL is dropped, and create still succeeds as on BigBlueButton', async () => {
+  const unsafe = [
+    'javascript:alert(document.cookie)',
+    ' JavaScript:alert(1)',
+    'data:text/html,<script>alert(1)</script>',
+    'vbscript:msgbox(1)',
+    '/relative/path',
+    'lms.example/no-scheme',
+    'ftp://files.example/',
+    'http://',
+  ];
+  for (const [i, logoutURL] of unsafe.entries()) {
+    const doc = await rig.xml('create', { meetingID: `unsafe-logout-${i}`, logoutURL });
+    assert.equal(text(doc, 'returncode'), 'SUCCESS', logoutURL);
+    const settings = rig.runtime.ensured.find((s) => s.room === text(doc, 'internalMeetingID'));
+    assert.ok(settings, logoutURL);
+    assert.equal(settings.createParams.logoutURL, undefined, `${logoutURL} is not kept`);
+  }
+  assert.ok(
+    rig.logLines.some((line) => line.includes('ignored a logoutURL') && line.includes('javascript:alert')),
+    'the operator can see why',
+  );
+  const kept = await rig.xml('create', {
+    meetingID: 'safe-logout',
+    logoutURL: 'HTTPS://LMS.example/Back?x=1',
+  });
+  const settings = rig.runtime.ensured.find((s) => s.room === text(kept, 'internalMeetingID'));
+  assert.equal(settings?.createParams.logoutURL, 'HTTPS://LMS.example/Back?x=1');
+});
+
+test("welcome's BigBlueButton keywords are filled in: %%CONFNAME%%, %%CONFNUM%%, %%DIALNUM%%", async () => {
+  const doc = await rig.xml('create', {
+    meetingID: 'keywords-1',
+    name: 'Chemistry',
+    voiceBridge: '54321',
+    dialNumber: '+1-555-0199',
+    welcome: '<b>%%CONFNAME%%</b>: dial %%DIALNUM%%, PIN %%CONFNUM%%',
+  });
+  const settings = rig.runtime.ensured.find((s) => s.room === text(doc, 'internalMeetingID'));
+  assert.equal(settings?.welcome, '<b>Chemistry</b>: dial +1-555-0199, PIN 54321');
+});

@@ -222,3 +222,31 @@ test('a region that is not a region name is refused as a validation error', asyn
     assert.equal(text(doc, 'messageKey'), 'validationError');
   }
 });
+
+test('the logout URL in the join link: the meeting’s, else the tenant’s; never one that is not http(s)', async () => {
+  const secret = rig.tenantH.secrets[0]!;
+  const logoutOf = async (meetingID: string) => {
+    const reply = await rig.callParams('join', { meetingID, fullName: 'Ada', role: 'VIEWER' }, { secret });
+    assert.equal(reply.status, 302, reply.body);
+    const token = new URL(String(reply.headers.location)).searchParams.get('join')!;
+    return rig.joinTokens.verify(token, rig.now).logoutUrl;
+  };
+  await rig.xml('create', { meetingID: 'no-logout' }, { secret });
+  await rig.xml('create', { meetingID: 'bad-logout', logoutURL: 'javascript:alert(1)' }, { secret });
+  await rig.xml('create', { meetingID: 'own-logout', logoutURL: 'https://lms.example/own' }, { secret });
+  assert.equal(await logoutOf('no-logout'), undefined, 'no URL anywhere: the page stays');
+  assert.equal(await logoutOf('bad-logout'), undefined, 'a javascript: URL was dropped at create');
+
+  await rig.tenants.update(rig.tenantH.id, { settings: { logoutUrl: 'https://portal-h.example/bye' } });
+  assert.equal(await logoutOf('no-logout'), 'https://portal-h.example/bye');
+  assert.equal(await logoutOf('bad-logout'), 'https://portal-h.example/bye');
+  assert.equal(await logoutOf('own-logout'), 'https://lms.example/own', 'the meeting’s wins');
+
+  // A meeting stored before create checked (or a tenant edited in the database): checked again at join.
+  const stored = (await rig.meetings.findActive(rig.tenantH.id, 'bad-logout'))!;
+  await rig.db.execute('UPDATE meetings SET create_params = ? WHERE id = ?', [
+    JSON.stringify({ ...stored.createParams, logoutURL: 'data:text/html,<script>alert(1)</script>' }),
+    stored.id,
+  ]);
+  assert.equal(await logoutOf('bad-logout'), 'https://portal-h.example/bye');
+});

@@ -3,10 +3,10 @@ import { after, before, test } from 'node:test';
 import { ControllerError } from '../../src/controller/ControllerError.ts';
 import type { Database } from '../../src/db/Database.ts';
 import { MeetingBanRepository } from '../../src/db/MeetingBanRepository.ts';
-import { MeetingRepository } from '../../src/db/MeetingRepository.ts';
-import { TenantRepository } from '../../src/db/TenantRepository.ts';
+import type { MeetingRepository } from '../../src/db/MeetingRepository.ts';
 import { JoinTokens } from '../../src/portal/JoinTokens.ts';
 import { PortalAdmission } from '../../src/portal/PortalAdmission.ts';
+import { tenantWithMeetings } from '../db/dbRig.ts';
 import { openPortalDatabase } from './portalRig.ts';
 
 let db: Database;
@@ -18,25 +18,12 @@ const tokens = new JoinTokens('join-secret', 300);
 
 before(async () => {
   db = await openPortalDatabase();
-  tenantId = (await new TenantRepository(db).create({ name: 't', secrets: ['s'], region: 'eu' })).id;
-  meetings = new MeetingRepository(db);
+  ({ tenantId, meetings } = await tenantWithMeetings(db, ['m1'], {
+    tenant: { region: 'eu' },
+    meeting: { createdAt: Date.now() },
+  }));
   bans = new MeetingBanRepository(db);
   admission = new PortalAdmission(tokens, meetings, bans);
-  await meetings.createIfAbsent({
-    id: 'm1',
-    tenantId,
-    externalId: 'class',
-    room: 'm1',
-    name: 'Class',
-    attendeePw: 'ap',
-    moderatorPw: 'mp',
-    record: false,
-    durationMinutes: 0,
-    maxParticipants: 0,
-    createParams: {},
-    metadata: {},
-    createdAt: Date.now(),
-  });
 });
 after(() => db.close());
 
@@ -86,4 +73,59 @@ test('no link, a link for another room, or a banned user: refused with a reason 
 test('a room no portal meeting runs in stays open', async () => {
   const admitted = await admission.admit({ room: 'open-room', name: 'Guest' });
   assert.equal(admitted.name, 'Guest');
+});
+
+test('the admission hands the page the meeting’s welcome as plain text and the link’s logout URL', async () => {
+  await meetings.createIfAbsent({
+    id: 'm-welcome',
+    tenantId,
+    externalId: 'welcome-class',
+    room: 'm-welcome',
+    name: 'Welcome class',
+    attendeePw: 'ap',
+    moderatorPw: 'mp',
+    record: false,
+    durationMinutes: 0,
+    maxParticipants: 0,
+    createParams: {
+      welcome:
+        'Welcome to <b>Welcome class</b>!<br><br>See <a href="https://help.example/x?a=1&amp;b=2">the guide</a>. <img src=x onerror="alert(1)">5 &lt; 6 &amp; &#x1F600;',
+    },
+    metadata: {},
+    createdAt: Date.now(),
+  });
+  const invite = (logoutUrl?: string) =>
+    tokens.issue({
+      tenantId,
+      meetingId: 'm-welcome',
+      room: 'm-welcome',
+      fullName: 'Wendy',
+      role: 'viewer',
+      userId: 'wendy',
+      internalUserId: 'w_wendy',
+      ...(logoutUrl ? { logoutUrl } : {}),
+    }).token;
+
+  const admitted = await admission.admit({
+    room: 'm-welcome',
+    name: 'x',
+    joinToken: invite('https://lms.example/back'),
+  });
+  assert.equal(
+    admitted.welcome,
+    'Welcome to Welcome class!\n\nSee the guide (https://help.example/x?a=1&b=2). 5 < 6 & 😀',
+    'tags dropped, breaks kept, entities decoded into text the page shows as text',
+  );
+  assert.equal(admitted.logoutUrl, 'https://lms.example/back');
+
+  // A token is ours, but a claim that is not http(s) never reaches the page.
+  const sneaky = await admission.admit({
+    room: 'm-welcome',
+    name: 'x',
+    joinToken: invite('javascript:alert(1)'),
+  });
+  assert.equal(sneaky.logoutUrl, undefined);
+  const plain = await admission.admit({ room: 'm1', name: 'x', joinToken: tokenFor('u9') });
+  assert.equal(plain.welcome, undefined, 'no welcome: nothing to show');
+  assert.equal(plain.logoutUrl, undefined);
 });

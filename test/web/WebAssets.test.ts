@@ -39,6 +39,8 @@ test('serves the page at / and at any room URL', () => {
     'chat-send',
     'chat-messages',
     'connection-state',
+    'left-title',
+    'left-redirect',
   ]) {
     assert.match(html, new RegExp(`data-testid="${testId}"`), testId);
   }

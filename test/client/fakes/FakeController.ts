@@ -32,6 +32,11 @@ export class FakeController {
   /** Whether new sockets open by themselves. */
   autoOpen = true;
   selfId: string | undefined;
+  /**
+   * What the admission tells a join it admits now (a portal meeting's welcome and logout URL); a
+   * resumed join is not admitted again and carries none of it, as on the controller.
+   */
+  admitted: Pick<JoinResult, 'welcome' | 'logoutUrl'> = {};
   #nextId = 1;
 
   constructor() {
@@ -182,6 +187,7 @@ export class FakeController {
       streams: [...this.streams.values()],
       chat: [...this.chat],
       resumed,
+      ...(resumed ? {} : this.admitted),
     };
   }
 }
