@@ -55,7 +55,9 @@ export class DotmDeployment implements Deployment {
       {
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        execArgv: [],
+        // For investigations, V8 flags NODE_OPTIONS does not take, e.g. DOTM_BENCH_EXEC_ARGV=--no-wasm-tier-up
+        // (the controller+agents process only; the workers get theirs from WorkerPool).
+        execArgv: process.env.DOTM_BENCH_EXEC_ARGV?.split(' ').filter((arg) => arg !== '') ?? [],
         env: {
           ...process.env,
           NODE_OPTIONS: nodeOptions.join(' '),

@@ -7,9 +7,10 @@
  * It also sums the garbage collector's pauses (minor = scavenges, major = mark-compact), one likely
  * cause of long delays.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const dir = process.env.DOTM_BENCH_PROBE_DIR;
 /** The histogram records the time between its timer's callbacks, so the period itself is subtracted. */
@@ -57,6 +58,7 @@ if (dir) {
         external,
         arrayBuffers,
       }))(process.memoryUsage()),
+      memoryDetail: memoryDetail(),
     };
     const file = join(dir, `eld-${process.pid}.json`);
     writeFileSync(`${file}.tmp`, JSON.stringify(sample));
@@ -65,4 +67,25 @@ if (dir) {
     Object.assign(gc, { minorCount: 0, minorMs: 0, majorCount: 0, majorMs: 0, maxPauseMs: 0 });
     since = now;
   });
+}
+
+/**
+ * Where the resident memory is, beyond process.memoryUsage(): the pages each V8 heap space holds
+ * (physical, not reserved) and the kernel's split of the process's resident pages (anonymous: heaps,
+ * malloc arenas, stacks; file-backed: the node binary and libraries).
+ */
+function memoryDetail(): { heapSpacesPhysical: Record<string, number>; smaps: Record<string, number> } {
+  const heapSpacesPhysical: Record<string, number> = {};
+  for (const space of getHeapSpaceStatistics())
+    heapSpacesPhysical[space.space_name] = space.physical_space_size;
+  const smaps: Record<string, number> = {};
+  try {
+    for (const line of readFileSync('/proc/self/smaps_rollup', 'utf8').split('\n')) {
+      const match = /^(\w+):\s+(\d+) kB/.exec(line);
+      if (match) smaps[match[1]!] = Number(match[2]) * 1024;
+    }
+  } catch {
+    // Not Linux: the rest of the sample still holds.
+  }
+  return { heapSpacesPhysical, smaps };
 }

@@ -13,6 +13,8 @@ export interface EventLoopSample {
   gc?: { minorCount: number; minorMs: number; majorCount: number; majorMs: number; maxPauseMs: number };
   /** process.memoryUsage() at the end of the span, bytes. */
   memory?: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
+  /** Resident pages per V8 heap space and the kernel's smaps_rollup fields, bytes. */
+  memoryDetail?: { heapSpacesPhysical: Record<string, number>; smaps: Record<string, number> };
 }
 
 /**

@@ -6,12 +6,13 @@
  *   node --expose-gc bench/micro/memory.bench.ts [objects=50]
  */
 import { randomBytes } from 'node:crypto';
-import { DtlsClient } from 'werift';
+import type { DtlsClient } from 'werift';
 import { DtlsCertificate } from '../../src/media/dtls/DtlsCertificate.ts';
-import { DtlsEndpoint } from '../../src/media/dtls/DtlsEndpoint.ts';
+import type { DtlsEndpoint } from '../../src/media/dtls/DtlsEndpoint.ts';
 import { PacketCache } from '../../src/media/rtp/PacketCache.ts';
 import { SRTP_MAX_TRAILER } from '../../src/media/srtp/SrtpProfile.ts';
 import { createSrtpSession, type SrtpSession } from '../../src/media/srtp/SrtpSession.ts';
+import { connectDtlsPair } from '../../test/media/dtls/dtlsPair.ts';
 
 const objects = Number(process.argv[2] ?? 50);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -107,53 +108,16 @@ async function measureDtls(): Promise<void> {
   const before = snapshot();
   const servers: DtlsEndpoint[] = [];
   let clients: DtlsClient[] = [];
-  /** The server reaches its client only through these, so that dropping them leaves the server alone. */
-  const links: Array<{ client: { onData: (data: Buffer) => void } | undefined }> = [];
+  const unlinks: Array<() => void> = [];
   for (let i = 0; i < objects; i++) {
-    let connected = false;
-    const clientTransport = {
-      type: 'ice',
-      address: {},
-      closed: false,
-      onData: (_data: Buffer) => {},
-      send: async (data: Buffer) => {
-        const copy = Buffer.from(data);
-        setImmediate(() => server.handleDatagram(copy));
-      },
-      close: async () => {},
-    };
-    const link: { client: { onData: (data: Buffer) => void } | undefined } = { client: clientTransport };
-    links.push(link);
-    const server: DtlsEndpoint = new DtlsEndpoint(
-      {
-        role: 'server',
-        certificate: serverCertificate,
-        remoteFingerprints: [{ algorithm: 'sha-256', value: clientCertificate.sha256Fingerprint }],
-        send: (datagram) => {
-          const copy = Buffer.from(datagram);
-          setImmediate(() => link.client?.onData(copy));
-        },
-      },
-      { onConnected: () => (connected = true), onClosed: () => {}, onFailed: () => {} },
-    );
-    const client = new DtlsClient({
-      cert: clientCertificate.certPem,
-      key: clientCertificate.keyPem,
-      signatureHash: clientCertificate.signatureHash as never,
-      transport: clientTransport as never,
-      srtpProfiles: [0x0001] as never,
-      extendedMasterSecret: true,
-    });
-    server.start();
-    await client.connect();
-    for (let w = 0; w < 100 && !connected; w++) await new Promise((r) => setTimeout(r, 5));
-    if (!connected) throw new Error('DTLS handshake did not finish');
-    servers.push(server);
-    clients.push(client);
+    const pair = await connectDtlsPair({ server: serverCertificate, client: clientCertificate });
+    servers.push(pair.server);
+    clients.push(pair.client);
+    unlinks.push(pair.unlinkClient);
   }
   const withClients = snapshot();
   report('DTLS server endpoint + werift client, connected', before, withClients, objects);
-  for (const link of links) link.client = undefined;
+  for (const unlink of unlinks) unlink();
   clients = [];
   await new Promise((r) => setTimeout(r, 50));
   report('DTLS server endpoint alone, after the handshake', before, snapshot(), objects);

@@ -24,16 +24,16 @@ export function markdownReport(run: BenchRun, chartFiles: Record<string, string>
   lines.push('## Summary');
   lines.push('');
   lines.push(
-    '| scenario | deployment | µs CPU / forwarded packet (top unsaturated n) | marginal µs / packet | ÷ Janus (at n) | KiB RSS / subscriber | loss % | max n before saturation | saturated at (why) |',
+    '| scenario | deployment | µs CPU / forwarded packet (top unsaturated n) | marginal µs / packet | ÷ Janus (at n) | KiB RSS / subscriber | marginal KiB RSS / subscriber (slope) | loss % | max n before saturation | saturated at (why) |',
   );
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const scenario of run.scenarios) {
     for (const d of scenario.deployments) {
       const s = d.summary;
       lines.push(
         `| ${scenario.scenario} | ${d.deployment} | ${fmt(s.usCpuPerForwardedPacket)} | ${fmt(s.marginalUsPerForwardedPacket)} | ${
           s.janusRatio === null ? '–' : `${s.janusRatio.toFixed(2)} (n=${s.janusRatioAtN})`
-        } | ${fmt(s.rssKiBPerSubscriber, 0)} | ${fmt(s.lossPct, 2)} | ${s.maxParticipantsBeforeSaturation ?? '–'} | ${
+        } | ${fmt(s.rssKiBPerSubscriber, 0)} | ${fmt(s.marginalRssKiBPerSubscriber, 0)} | ${fmt(s.lossPct, 2)} | ${s.maxParticipantsBeforeSaturation ?? '–'} | ${
           s.saturatedAtN === null ? 'not reached' : `${s.saturatedAtN} (${s.saturationReasons.join('; ')})`
         }${d.error ? ` ERROR: ${d.error.split('\n')[0]}` : ''} |`,
       );
@@ -58,6 +58,7 @@ function scenarioSection(scenario: ScenarioResult, chart: string | undefined): s
     for (const p of d.points) lines.push(pointRow(d.deployment, p));
   }
   lines.push('');
+  lines.push(...memorySection(scenario));
   return lines;
 }
 
@@ -89,4 +90,37 @@ function pointRow(deployment: string, p: BenchPoint): string {
   )} / ${fmt(p.loadAverage1m, 1)} | ${p.saturated ? p.saturationReasons.join('; ') : ''}${
     p.noise.length > 0 ? ` (noise: ${p.noise.join('; ')})` : ''
   } |`;
+}
+
+/**
+ * dotm's processes at the idle baseline and at the top unsaturated point: where the resident memory that
+ * "KiB / sub" divides went (V8 heap pages, ArrayBuffers, other anonymous memory, mapped files), MiB.
+ */
+function memorySection(scenario: ScenarioResult): string[] {
+  const rows: string[] = [];
+  for (const d of scenario.deployments) {
+    const top = d.points.filter((p) => !p.saturated).at(-1);
+    if (!top || !d.baselineProcesses?.some((b) => b.memory)) continue;
+    for (const before of d.baselineProcesses) {
+      const after = top.serverProcesses.find((p) => p.pid === before.pid)?.memory;
+      const b = before.memory;
+      if (!b || !after) continue;
+      const cell = (from: number, to: number) =>
+        `${fmt(from)} → ${fmt(to)} (${to >= from ? '+' : ''}${fmt(to - from)})`;
+      const heapOther = (m: typeof b) => m.heapPhysical - (m.heapSpaces.old ?? 0);
+      const otherAnonymous = (m: typeof b) => m.anonymous - m.heapPhysical - m.arrayBuffers;
+      rows.push(
+        `| ${d.deployment} | ${top.n} | ${before.role} | ${cell(b.rss, after.rss)} | ${cell(b.heapSpaces.old ?? 0, after.heapSpaces.old ?? 0)} | ${cell(heapOther(b), heapOther(after))} | ${cell(b.arrayBuffers, after.arrayBuffers)} | ${cell(otherAnonymous(b), otherAnonymous(after))} | ${cell(b.fileBacked, after.fileBacked)} |`,
+      );
+    }
+  }
+  if (rows.length === 0) return [];
+  return [
+    `Memory of dotm's processes, idle baseline → top unsaturated n, MiB (V8 old space; the other V8 spaces: new, code, large objects…; ArrayBuffers: Buffers and typed arrays; other anonymous: malloc arenas, native state, stacks; file-backed: the node binary and libraries):`,
+    '',
+    '| deployment | n | process | RSS | V8 old space | other V8 spaces | ArrayBuffers | other anonymous | file-backed |',
+    '|---|---:|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
 }

@@ -68,11 +68,28 @@ export interface BenchPoint {
     /** V8 heap in use and memory outside it (Buffers…), at the window's end (dotm processes). */
     heapUsedMiB: number | undefined;
     externalMiB: number | undefined;
+    /** Where this process's resident memory is, at the window's end (dotm processes). */
+    memory?: ProcessMemoryBreakdown;
   }>;
   saturated: boolean;
   saturationReasons: string[];
   /** What looked like saturation but is explained by the shared machine (see PointMeasurement). */
   noise: string[];
+}
+
+/**
+ * One dotm process's resident memory, MiB: V8's heap pages (per space), Buffers and other memory V8 is
+ * told about (external, of which arrayBuffers), and the kernel's split into anonymous pages (heaps,
+ * malloc arenas, stacks) and file-backed ones (the node binary and shared libraries).
+ */
+export interface ProcessMemoryBreakdown {
+  rss: number;
+  heapPhysical: number;
+  heapSpaces: Record<string, number>;
+  external: number;
+  arrayBuffers: number;
+  anonymous: number;
+  fileBacked: number;
 }
 
 export interface BenchSummary {
@@ -85,6 +102,12 @@ export interface BenchSummary {
   janusRatioAtN: number | null;
   janusRatioByN: Record<string, number>;
   rssKiBPerSubscriber: number | null;
+  /**
+   * Least-squares slope of server RSS against subscribers over the unsaturated points, KiB: the cost of
+   * one more subscriber, beside rssKiBPerSubscriber (which also spreads one-time costs of the first
+   * sessions over the top point's subscribers).
+   */
+  marginalRssKiBPerSubscriber?: number | null;
   lossPct: number | null;
   /** The largest n measured without saturation (null when the first point saturated). */
   maxParticipantsBeforeSaturation: number | null;
@@ -93,9 +116,19 @@ export interface BenchSummary {
   saturationReasons: string[];
 }
 
+/** A server process before the scenario's first session: what rssKiBPerSubscriber subtracts. */
+export interface BaselineProcess {
+  role: string;
+  pid: number;
+  rssMiB: number;
+  memory?: ProcessMemoryBreakdown;
+}
+
 export interface DeploymentResult {
   deployment: DeploymentName;
   description: string;
+  /** The server processes at the idle baseline (before the scenario's first session). */
+  baselineProcesses?: BaselineProcess[];
   points: BenchPoint[];
   summary: BenchSummary;
   /** Whether the load generator ran at nice -10 (false: not allowed, it competed as an equal). */

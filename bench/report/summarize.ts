@@ -25,6 +25,7 @@ export function summarize(points: BenchPoint[], janus: BenchPoint[] | undefined)
     janusRatioAtN: ratioAt,
     janusRatioByN: ratioByN,
     rssKiBPerSubscriber: top ? top.rssKiBPerSubscriber : null,
+    marginalRssKiBPerSubscriber: marginalRss(healthy),
     lossPct: top ? top.lossPct : null,
     maxParticipantsBeforeSaturation: top ? top.n : null,
     saturatedAtN: saturated ? saturated.n : null,
@@ -34,9 +35,28 @@ export function summarize(points: BenchPoint[], janus: BenchPoint[] | undefined)
 
 /** Slope of server CPU (core-seconds per second) against packets out per second, in µs per packet. */
 function marginal(points: BenchPoint[]): number | null {
-  if (points.length < 2) return null;
-  const xs = points.map((p) => p.packetsOutPerSecond);
-  const ys = points.map((p) => p.serverCpuCores);
+  const slope = leastSquaresSlope(
+    points.map((p) => p.packetsOutPerSecond),
+    points.map((p) => p.serverCpuCores),
+  );
+  return slope === null ? null : round(slope * 1e6, 2);
+}
+
+/**
+ * Slope of server RSS against subscribers, in KiB per subscriber: what one more viewer costs, without
+ * what the first session cost once (code compiled on first use, buffers of the runtime) that
+ * rssKiBPerSubscriber spreads over the subscribers of the top point.
+ */
+function marginalRss(points: BenchPoint[]): number | null {
+  const slope = leastSquaresSlope(
+    points.map((p) => p.subscribers),
+    points.map((p) => p.serverRssBytes / 1024),
+  );
+  return slope === null ? null : round(slope, 1);
+}
+
+function leastSquaresSlope(xs: number[], ys: number[]): number | null {
+  if (xs.length < 2) return null;
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;
   let num = 0;
@@ -45,7 +65,7 @@ function marginal(points: BenchPoint[]): number | null {
     num += (xs[i]! - mx) * (ys[i]! - my);
     den += (xs[i]! - mx) ** 2;
   }
-  return den > 0 ? round((num / den) * 1e6, 2) : null;
+  return den > 0 ? num / den : null;
 }
 
 /** Fills every deployment's summary once all deployments of a scenario have run. */

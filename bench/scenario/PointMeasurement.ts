@@ -1,10 +1,10 @@
 import type { LoadStats } from '../loadgen/LoadGenerator.ts';
 import type { LoadgenProcess } from '../loadgen/LoadgenProcess.ts';
-import type { EventLoopProbeReader } from '../metrics/EventLoopProbeReader.ts';
+import type { EventLoopProbeReader, EventLoopSample } from '../metrics/EventLoopProbeReader.ts';
 import { loadAverage1m, machineBusySeconds } from '../metrics/MachineCpu.ts';
 import { type ProcessSample, sampleProcess } from '../metrics/ProcessStats.ts';
 import { udpDropsByPort } from '../metrics/UdpSocketDrops.ts';
-import type { BenchPoint } from '../report/resultTypes.ts';
+import type { BenchPoint, ProcessMemoryBreakdown } from '../report/resultTypes.ts';
 import type { Deployment } from './Deployment.ts';
 
 export interface SaturationLimits {
@@ -93,6 +93,7 @@ export class PointMeasurement {
         gcMaxPauseMs: loop?.gc ? round(loop.gc.maxPauseMs, 1) : undefined,
         heapUsedMiB: loop?.memory ? round(loop.memory.heapUsed / 1048576, 1) : undefined,
         externalMiB: loop?.memory ? round(loop.memory.external / 1048576, 1) : undefined,
+        memory: loop?.memoryDetail ? memoryBreakdownMiB(loop) : undefined,
       });
     }
     const a = start.load;
@@ -208,6 +209,29 @@ export class PointMeasurement {
       drops: udpDropsByPort(),
     };
   }
+}
+
+/** The probe's memory figures of one process, MiB (see ProcessMemoryBreakdown). */
+export function memoryBreakdownMiB(sample: EventLoopSample): ProcessMemoryBreakdown | undefined {
+  const detail = sample.memoryDetail;
+  const memory = sample.memory;
+  if (!detail || !memory) return undefined;
+  const mib = (bytes: number | undefined) => round((bytes ?? 0) / 1048576, 1);
+  const spaces: Record<string, number> = {};
+  let heapPhysical = 0;
+  for (const [space, bytes] of Object.entries(detail.heapSpacesPhysical)) {
+    spaces[space.replace(/_space$/, '')] = mib(bytes);
+    heapPhysical += bytes;
+  }
+  return {
+    rss: mib(memory.rss),
+    heapPhysical: mib(heapPhysical),
+    heapSpaces: spaces,
+    external: mib(memory.external),
+    arrayBuffers: mib(memory.arrayBuffers),
+    anonymous: mib(detail.smaps.Anonymous),
+    fileBacked: mib((detail.smaps.Rss ?? 0) - (detail.smaps.Anonymous ?? 0)),
+  };
 }
 
 export function round(value: number, digits: number): number {

@@ -2,9 +2,9 @@ import type { LoadGeneratorOptions } from '../loadgen/LoadGenerator.ts';
 import { LoadgenProcess } from '../loadgen/LoadgenProcess.ts';
 import { EventLoopProbeReader } from '../metrics/EventLoopProbeReader.ts';
 import { sampleProcesses } from '../metrics/ProcessStats.ts';
-import type { BenchPoint, ScenarioName } from '../report/resultTypes.ts';
+import type { BaselineProcess, BenchPoint, ScenarioName } from '../report/resultTypes.ts';
 import type { Deployment } from './Deployment.ts';
-import { PointMeasurement, type SaturationLimits } from './PointMeasurement.ts';
+import { memoryBreakdownMiB, PointMeasurement, round, type SaturationLimits } from './PointMeasurement.ts';
 
 export interface ScenarioSettings {
   scenario: ScenarioName;
@@ -28,8 +28,14 @@ export interface ScenarioSettings {
 export async function runScenario(
   deployment: Deployment,
   settings: ScenarioSettings,
-): Promise<{ points: BenchPoint[]; loadgenPriorityRaised: boolean; error?: string }> {
+): Promise<{
+  points: BenchPoint[];
+  baselineProcesses: BaselineProcess[];
+  loadgenPriorityRaised: boolean;
+  error?: string;
+}> {
   const points: BenchPoint[] = [];
+  const baselineProcesses: BaselineProcess[] = [];
   const log = settings.log;
   const maxN = Math.max(...settings.steps);
   const publishersNeeded = settings.scenario === 'room' ? maxN : 1;
@@ -43,13 +49,23 @@ export async function runScenario(
   try {
     await loadgen.request({ op: 'init', target, options: settings.loadgen });
     await sleep(1000);
-    const baseline = sampleProcesses((await deployment.serverProcesses()).map((p) => p.pid)).rssBytes;
-    const measurement = new PointMeasurement(
-      deployment,
-      loadgen,
-      new EventLoopProbeReader(settings.probeDir),
-      baseline,
-    );
+    const serverProcesses = await deployment.serverProcesses();
+    const probes = new EventLoopProbeReader(settings.probeDir);
+    const probed = deployment.hasEventLoopProbe
+      ? await probes.collect(serverProcesses.map((p) => p.pid))
+      : [];
+    const sampled = sampleProcesses(serverProcesses.map((p) => p.pid));
+    const baseline = sampled.rssBytes;
+    for (const { pid, role } of serverProcesses) {
+      const sample = probed.find((s) => s.pid === pid);
+      baselineProcesses.push({
+        role,
+        pid,
+        rssMiB: round((sampled.byPid.get(pid)?.rssBytes ?? 0) / 1048576, 1),
+        memory: sample ? memoryBreakdownMiB(sample) : undefined,
+      });
+    }
+    const measurement = new PointMeasurement(deployment, loadgen, probes, baseline);
     const growth = settings.scenario === 'room' ? new RoomGrowth() : new WebinarGrowth();
     for (const n of settings.steps) {
       const setupStarted = performance.now();
@@ -72,11 +88,11 @@ export async function runScenario(
       log(describePoint(deployment.name, settings.scenario, point));
       if (point.saturated) break;
     }
-    return { points, loadgenPriorityRaised };
+    return { points, baselineProcesses, loadgenPriorityRaised };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`  ${deployment.name} ${settings.scenario}: FAILED: ${message.split('\n')[0]}`);
-    return { points, loadgenPriorityRaised, error: message };
+    return { points, baselineProcesses, loadgenPriorityRaised, error: message };
   } finally {
     await loadgen.close();
     await deployment.closeRoom().catch(() => undefined);

@@ -278,6 +278,8 @@ export class DtlsEndpoint {
 interface WeriftCipherContext {
   sessionType: number;
   cipher?: {
+    clientWriteKey?: Buffer;
+    serverWriteKey?: Buffer;
     decrypt(
       sessionType: number,
       fragment: Buffer,
@@ -286,11 +288,17 @@ interface WeriftCipherContext {
   };
 }
 
-/** What werift's CipherContext.decryptPacket does, holding only the record cipher and the session type. */
+/**
+ * What werift's CipherContext.decryptPacket does, holding only the record cipher and the session type.
+ * The cipher's write keys are slices of Node's shared Buffer pool, and kept for the association's life
+ * each would keep a whole 64 KiB pool slab resident: they are replaced by copies of their own.
+ */
 function recordDecryptorOf(socket: DtlsSocket): RecordDecryptor | undefined {
   const context = (socket as unknown as { cipher?: WeriftCipherContext }).cipher;
   const aead = context?.cipher;
   if (context === undefined || aead === undefined) return undefined;
+  aead.clientWriteKey = ownCopy(aead.clientWriteKey);
+  aead.serverWriteKey = ownCopy(aead.serverWriteKey);
   const sessionType = context.sessionType;
   return {
     decryptPacket: ({ recordLayerHeader: header, fragment }) =>
@@ -301,6 +309,13 @@ function recordDecryptorOf(socket: DtlsSocket): RecordDecryptor | undefined {
         sequenceNumber: header.sequenceNumber,
       }),
   };
+}
+
+function ownCopy(buffer: Buffer | undefined): Buffer | undefined {
+  if (buffer === undefined) return undefined;
+  const copy = Buffer.allocUnsafeSlow(buffer.length);
+  buffer.copy(copy);
+  return copy;
 }
 
 /** One or more complete DTLS 1.x records of the four content types TLS 1.2 defines, and nothing else. */

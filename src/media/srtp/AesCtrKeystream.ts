@@ -1,4 +1,5 @@
 import { type Cipheriv, createCipheriv } from 'node:crypto';
+import { releaseBuffer } from '../releaseBuffer.ts';
 
 const BLOCK = 16;
 const INITIAL_BLOCKS = 128;
@@ -14,32 +15,21 @@ const MAX_BLOCKS_PER_PACKET = 0x10000;
  * Each `update` call still costs ~2 µs on its own (mostly allocating the output Buffer) against ~0.3 ns
  * per byte of AES, so `generate` can produce the keystream of several consecutive packets at once.
  *
- * Counter block j of packet index i is `salt·2^16 ⊕ ssrc·2^64 ⊕ i·2^16 + j`. Octets 0–3 (salt only)
- * never change and are written once; the rest are written byte by byte into the packet's first block,
- * read back as native-endian words and copied to its other blocks (the block number OR-ed into the last
- * word), so host byte order never matters.
+ * Counter block j of packet index i is `salt·2^16 ⊕ ssrc·2^64 ⊕ i·2^16 + j`. It is written byte by byte
+ * into the packet's first block, read back as native-endian words and copied to its other blocks (the
+ * block number OR-ed into the last word), so host byte order never matters.
  */
 export class AesCtrKeystream {
   private readonly ecb: Cipheriv;
-  private readonly salt: Buffer;
-  private counters: Buffer;
-  private counterWords: Uint32Array;
-  /** Block numbers 0, 1, 2… as native-order 32-bit words holding them big-endian in octets 14–15. */
-  private blockNumbers: Uint32Array;
-  private capacityBlocks = 0;
-  /** Keystream of one packet for `apply`. */
-  private single = Buffer.allocUnsafeSlow(INITIAL_BLOCKS * BLOCK);
+  /** 14 bytes: a typed array that small lives in V8's heap, where a Buffer would pin a pool slab. */
+  private readonly salt: Uint8Array;
 
   constructor(sessionKey: Buffer, sessionSalt: Buffer) {
     if (sessionKey.length !== 16) throw new RangeError('AES-CM session key must be 16 bytes');
     if (sessionSalt.length !== 14) throw new RangeError('AES-CM session salt must be 14 bytes');
     this.ecb = createCipheriv('aes-128-ecb', sessionKey, null);
     this.ecb.setAutoPadding(false);
-    this.salt = Buffer.from(sessionSalt);
-    this.counters = Buffer.alloc(0);
-    this.counterWords = new Uint32Array(0);
-    this.blockNumbers = new Uint32Array(0);
-    this.grow(INITIAL_BLOCKS);
+    this.salt = Uint8Array.from(sessionSalt);
   }
 
   /**
@@ -50,8 +40,11 @@ export class AesCtrKeystream {
     const length = end - start;
     if (length <= 0) return;
     const bytes = (length + BLOCK - 1) & ~(BLOCK - 1);
-    if (this.single.length < bytes) this.single = Buffer.allocUnsafeSlow(bytes);
-    xorKeystream(buf, start, length, this.generate(ssrc, index, 1, bytes, this.single), 0);
+    if (single.length < bytes) {
+      releaseBuffer(single);
+      single = Buffer.allocUnsafeSlow(bytes);
+    }
+    xorKeystream(buf, start, length, this.generate(ssrc, index, 1, bytes, single), 0);
   }
 
   /**
@@ -74,16 +67,20 @@ export class AesCtrKeystream {
     if (blocksPerPacket > MAX_BLOCKS_PER_PACKET)
       throw new RangeError('AES-CM keystream longer than 2^16 blocks');
     const totalBlocks = blocksPerPacket * packetCount;
-    if (totalBlocks > this.capacityBlocks) this.grow(totalBlocks);
-    const counters = this.counters;
-    const words = this.counterWords;
-    const blockNumbers = this.blockNumbers;
+    if (totalBlocks > counterCapacityBlocks) growCounters(totalBlocks);
+    const counters = counterBytes;
+    const words = counterWords;
+    const numbers = blockNumbers;
     const salt = this.salt;
     let block = 0;
     for (let packet = 0; packet < packetCount; packet++) {
       const index = firstIndex + packet;
       const high = Math.floor(index / 0x10000);
       const offset = block * BLOCK;
+      counters[offset] = salt[0];
+      counters[offset + 1] = salt[1];
+      counters[offset + 2] = salt[2];
+      counters[offset + 3] = salt[3];
       counters[offset + 4] = salt[4] ^ (ssrc >>> 24);
       counters[offset + 5] = salt[5] ^ ((ssrc >>> 16) & 0xff);
       counters[offset + 6] = salt[6] ^ ((ssrc >>> 8) & 0xff);
@@ -96,44 +93,60 @@ export class AesCtrKeystream {
       counters[offset + 13] = salt[13] ^ (index & 0xff);
       counters[offset + 14] = 0;
       counters[offset + 15] = 0;
+      const saltWord = words[block * 4];
       const ssrcWord = words[block * 4 + 1];
       const highWord = words[block * 4 + 2];
       const lastWord = words[block * 4 + 3];
       for (let j = 1; j < blocksPerPacket; j++) {
         const b = block + j;
+        words[b * 4] = saltWord;
         words[b * 4 + 1] = ssrcWord;
         words[b * 4 + 2] = highWord;
-        words[b * 4 + 3] = lastWord | blockNumbers[j];
+        words[b * 4 + 3] = lastWord | numbers[j];
       }
       block += blocksPerPacket;
     }
     const bytes = block * BLOCK;
     const output = into !== undefined && into.length >= bytes ? into : Buffer.allocUnsafe(bytes);
     const keystream = this.ecb.update(
-      block === this.capacityBlocks ? counters : counters.subarray(0, bytes),
+      block === counterCapacityBlocks ? counters : counters.subarray(0, bytes),
       undefined,
       'latin1',
     );
     output.write(keystream, 0, bytes, 'latin1');
     return output;
   }
+}
 
-  private grow(minBlocks: number): void {
-    const blocks = Math.max(minBlocks, this.capacityBlocks * 2, INITIAL_BLOCKS);
-    const counters = Buffer.alloc(blocks * BLOCK);
-    for (let block = 0; block < blocks; block++) this.salt.copy(counters, block * BLOCK, 0, 4);
-    const blockNumbers = new Uint32Array(Math.min(blocks, MAX_BLOCKS_PER_PACKET));
-    const word = new Uint32Array(1);
-    const wordBytes = Buffer.from(word.buffer);
-    for (let j = 0; j < blockNumbers.length; j++) {
-      wordBytes.writeUInt16BE(j, 2);
-      blockNumbers[j] = word[0];
-    }
-    this.counters = counters;
-    this.counterWords = new Uint32Array(counters.buffer, counters.byteOffset, blocks * 4);
-    this.blockNumbers = blockNumbers;
-    this.capacityBlocks = blocks;
+/**
+ * The counter blocks and the one-packet keystream are scratch, shared by every AesCtrKeystream of the
+ * process: `generate` fills and consumes them synchronously, and only the cipher context (and salt) is
+ * per session key. Per session they cost ~12 KiB, most of what a viewer's SRTP state weighed.
+ */
+let counterBytes = Buffer.alloc(0);
+let counterWords = new Uint32Array(0);
+let counterCapacityBlocks = 0;
+/** Block numbers 0, 1, 2… as native-order 32-bit words holding them big-endian in octets 14–15. */
+let blockNumbers = new Uint32Array(0);
+/** Keystream of one packet for `apply`. */
+let single = Buffer.allocUnsafeSlow(INITIAL_BLOCKS * BLOCK);
+growCounters(INITIAL_BLOCKS);
+
+function growCounters(minBlocks: number): void {
+  const blocks = Math.max(minBlocks, counterCapacityBlocks * 2, INITIAL_BLOCKS);
+  releaseBuffer(counterBytes);
+  releaseBuffer(blockNumbers);
+  counterBytes = Buffer.alloc(blocks * BLOCK);
+  counterWords = new Uint32Array(counterBytes.buffer, counterBytes.byteOffset, blocks * 4);
+  const numbers = new Uint32Array(Math.min(blocks, MAX_BLOCKS_PER_PACKET));
+  const word = new Uint32Array(1);
+  const wordBytes = Buffer.from(word.buffer);
+  for (let j = 0; j < numbers.length; j++) {
+    wordBytes.writeUInt16BE(j, 2);
+    numbers[j] = word[0];
   }
+  blockNumbers = numbers;
+  counterCapacityBlocks = blocks;
 }
 
 /**

@@ -1,8 +1,13 @@
+import { releaseBuffer } from '../releaseBuffer.ts';
 import { type AesCtrKeystream, xorKeystream } from './AesCtrKeystream.ts';
 
 /** About where one ECB call stops paying off: past ~10 KB its cost grows faster than linearly. */
 const BATCH_BYTES = 8192;
-const MAX_BATCH_PACKETS = 32;
+/**
+ * Caps the batch of small packets (Opus): 16 packets already share the fixed cost 16 ways, and the
+ * batch is held per SSRC per session — 32 × 160 bytes was 5 KiB of every viewer's memory.
+ */
+const MAX_BATCH_PACKETS = 16;
 const FIRST_BATCH_PACKETS = 4;
 
 /**
@@ -59,8 +64,10 @@ export class KeystreamCache {
     const bytesPerPacket = (this.largestPayload + 15) & ~15;
     const packetCount = Math.max(1, Math.min(this.batchPackets, Math.floor(BATCH_BYTES / bytesPerPacket)));
     const bytes = packetCount * bytesPerPacket;
-    if (this.keystream === undefined || this.keystream.length < bytes)
+    if (this.keystream === undefined || this.keystream.length < bytes) {
+      if (this.keystream !== undefined) releaseBuffer(this.keystream);
       this.keystream = Buffer.allocUnsafeSlow(Math.max(bytes, 2048));
+    }
     this.generator.generate(this.ssrc, firstIndex, packetCount, bytesPerPacket, this.keystream);
     this.firstIndex = firstIndex;
     this.packetCount = packetCount;

@@ -46,7 +46,13 @@ export function deriveSrtpSessionKeys(masterKey: Buffer, masterSalt: Buffer): Sr
   };
 }
 
-/** AES-CM PRF (RFC 3711 §4.3.3): the keystream for IV = x·2^16, truncated to `length` bytes. */
+/**
+ * AES-CM PRF (RFC 3711 §4.3.3): the keystream for IV = x·2^16, truncated to `length` bytes.
+ *
+ * The result is a view on the cipher's own output, never a slice of Node's shared Buffer pool: a session
+ * key lives as long as its session, and a pool slice would keep the whole 64 KiB pool slab (Node 24's
+ * `Buffer.poolSize`) resident with it.
+ */
 export function srtpPrf(masterKey: Buffer, masterSalt: Buffer, label: number, length: number): Buffer {
   const blockCount = Math.ceil(length / 16);
   const counters = Buffer.alloc(blockCount * 16);
@@ -58,5 +64,7 @@ export function srtpPrf(masterKey: Buffer, masterSalt: Buffer, label: number, le
   }
   const cipher = createCipheriv('aes-128-ecb', masterKey, null);
   cipher.setAutoPadding(false);
-  return Buffer.concat([cipher.update(counters), cipher.final()]).subarray(0, length);
+  const keystream = cipher.update(counters);
+  cipher.final();
+  return keystream.subarray(0, length);
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { DtlsClient } from 'werift';
 import { DtlsCertificate } from '../../../src/media/dtls/DtlsCertificate.ts';
-import { DtlsEndpoint, type SrtpParameters } from '../../../src/media/dtls/DtlsEndpoint.ts';
+import type { SrtpParameters } from '../../../src/media/dtls/DtlsEndpoint.ts';
+import { connectDtlsPair } from './dtlsPair.ts';
 
 /** A 13-byte DTLS 1.2 record header plus `fragment`. */
 function record(contentType: number, epoch: number, sequence: number, fragment: Buffer): Buffer {
@@ -26,44 +26,14 @@ async function connectedPair() {
     DtlsCertificate.generate(),
   ]);
   const events = { connected: [] as SrtpParameters[], closed: 0, failed: [] as Error[] };
-  const clientTransport = {
-    type: 'ice',
-    address: {},
-    closed: false,
-    onData: (_data: Buffer) => {},
-    send: async (data: Buffer) => {
-      const copy = Buffer.from(data);
-      setImmediate(() => server.handleDatagram(copy));
-    },
-    close: async () => {},
-  };
-  const server: DtlsEndpoint = new DtlsEndpoint(
-    {
-      role: 'server',
-      certificate: serverCertificate,
-      remoteFingerprints: [{ algorithm: 'sha-256', value: clientCertificate.sha256Fingerprint }],
-      send: (datagram) => {
-        const copy = Buffer.from(datagram);
-        setImmediate(() => clientTransport.onData(copy));
-      },
-    },
+  const { server, client } = await connectDtlsPair(
+    { server: serverCertificate, client: clientCertificate },
     {
       onConnected: (srtp) => events.connected.push(srtp),
       onClosed: () => events.closed++,
       onFailed: (error) => events.failed.push(error),
     },
   );
-  const client = new DtlsClient({
-    cert: clientCertificate.certPem,
-    key: clientCertificate.keyPem,
-    signatureHash: clientCertificate.signatureHash as never,
-    transport: clientTransport as never,
-    srtpProfiles: [0x0001] as never,
-    extendedMasterSecret: true,
-  });
-  server.start();
-  await client.connect();
-  for (let i = 0; i < 100 && server.state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(server.state, 'connected');
   assert.equal(events.connected.length, 1);
 

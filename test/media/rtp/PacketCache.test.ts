@@ -124,4 +124,57 @@ describe('PacketCache', () => {
     assert.ok(cache.get(9, 9));
     assert.ok(cache.get(9, 6));
   });
+  it('does not grow on one burst, and halves a slab whose passes hold far more than minRetentionMs', () => {
+    const cache = new PacketCache({ capacity: 2048, initialBytes: 4096, minRetentionMs: 1000 });
+    // 100 packets of 1000 bytes per second settle at 128 KiB (1.3 s per pass).
+    let sequence = 0;
+    let ms = 0;
+    for (; ms < 10_000; ms += 10) cache.put(packet(7, sequence++, 1000), 1000, ms);
+    assert.equal(cache.slabBytes(7), 128 * 1024);
+    // A stalled sender catching up: 400 ms worth at once. One pass gets short; the slab stays.
+    for (let i = 0; i < 40; i++) cache.put(packet(7, sequence++, 1000), 1000, ms);
+    for (; ms < 20_000; ms += 10) cache.put(packet(7, sequence++, 1000), 1000, ms);
+    assert.equal(cache.slabBytes(7), 128 * 1024);
+    // The stream drops to a quarter: passes take 5.2 s, then 2.6 s, so the slab halves twice (1.3 s).
+    for (; ms < 60_000; ms += 40) cache.put(packet(7, sequence++, 1000), 1000, ms);
+    assert.equal(cache.slabBytes(7), 32 * 1024);
+    for (let s = sequence - 25; s < sequence; s++) {
+      const cached = cache.get(7, s);
+      assert.ok(cached, `sequence ${s} cached`);
+      assert.equal(cached.buf.readUInt16BE(2), s);
+    }
+  });
+
+  it('keeps what it held when it halves a slab', () => {
+    const cache = new PacketCache({ capacity: 2048, initialBytes: 4096, minRetentionMs: 1000 });
+    let sequence = 0;
+    let ms = 0;
+    for (; ms < 5000; ms += 10) cache.put(packet(3, sequence++, 1000), 1000, ms);
+    assert.equal(cache.slabBytes(3), 128 * 1024);
+    // 700-byte packets: some straddle the new half size and are dropped, the others are served intact.
+    let served = 0;
+    for (; ms < 40_000; ms += 100) {
+      cache.put(packet(3, sequence++, 700), 700, ms);
+      const cached = cache.get(3, sequence - 1);
+      assert.ok(cached && cached.buf.readUInt16BE(2) === sequence - 1);
+    }
+    assert.ok(cache.slabBytes(3) < 128 * 1024);
+    for (let s = sequence - 40; s < sequence; s++) {
+      const cached = cache.get(3, s);
+      if (!cached) continue;
+      served++;
+      assert.equal(cached.len, 700);
+      assert.ok(cached.buf.equals(packet(3, s, 700)), `sequence ${s} intact`);
+    }
+    assert.ok(served >= 38, `${served} of the last 40 served`);
+  });
+
+  it('grows the index of an SSRC whose passes hold more packets than it has slots', () => {
+    const cache = new PacketCache({ capacity: 4096, initialBytes: 16384, minRetentionMs: 1000 });
+    // 1000 packets of 40 bytes per second: 1 s is 40 kB (64 KiB slab) and 1000 packets (1024 slots).
+    let sequence = 0;
+    for (let ms = 0; ms < 10_000; ms++) cache.put(packet(5, sequence++, 40), 40, ms);
+    assert.equal(cache.slabBytes(5), 64 * 1024);
+    for (let s = sequence - 1000; s < sequence; s++) assert.ok(cache.get(5, s), `sequence ${s} cached`);
+  });
 });
