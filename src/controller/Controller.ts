@@ -6,6 +6,7 @@ import { MemoryRoomDirectory } from '../cluster/memory/MemoryRoomDirectory.ts';
 import type { NodeEvent } from '../cluster/NodeEvent.ts';
 import type { RoomDirectory } from '../cluster/RoomDirectory.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
+import { internalRequest, isSuccess } from '../http/internalRequest.ts';
 import type { Logger } from '../log/Logger.ts';
 import { ApiKeys } from '../security/ApiKeys.ts';
 import { ClusterAuth } from '../security/ClusterAuth.ts';
@@ -162,11 +163,10 @@ export class Controller {
       // After a Redis restart every node is missing until its next heartbeat: only one that does
       // not answer is lost (a killed node refuses the connection at once).
       stillAlive: async (report) => {
-        const response = await fetch(new URL('/health', report.url), {
-          signal: AbortSignal.timeout(NODE_PROBE_TIMEOUT_MS),
+        const response = await internalRequest(new URL('/health', report.url), {
+          timeoutMs: NODE_PROBE_TIMEOUT_MS,
         });
-        await response.body?.cancel();
-        return response.ok;
+        return isSuccess(response);
       },
     });
   }

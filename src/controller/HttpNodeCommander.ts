@@ -1,4 +1,5 @@
 import type { NodeOtmList } from '../cluster/OtmListing.ts';
+import { type InternalResponse, internalRequest, isSuccess } from '../http/internalRequest.ts';
 import type { ClusterAuth } from '../security/ClusterAuth.ts';
 import type { CreateOtmRequest, NodeCommander } from './NodeCommander.ts';
 
@@ -45,22 +46,22 @@ export class HttpNodeCommander implements NodeCommander {
   }
 
   async #call(nodeUrl: string, method: string, path: string, body?: unknown): Promise<unknown> {
-    let response: Response;
+    let response: InternalResponse;
     try {
-      response = await fetch(new URL(path, nodeUrl), {
+      response = await internalRequest(new URL(path, nodeUrl), {
         method,
         headers: {
           Authorization: this.#auth.header(),
           ...(body ? { 'Content-Type': 'application/json' } : {}),
         },
         body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
+        timeoutMs: COMMAND_TIMEOUT_MS,
       });
     } catch (error) {
       throw new NodeCommandError(0, `node ${nodeUrl} unreachable: ${(error as Error).message}`);
     }
-    const text = await response.text();
-    if (!response.ok) {
+    const text = response.text;
+    if (!isSuccess(response)) {
       let message = text;
       try {
         message = (JSON.parse(text) as { error: { message: string } }).error.message;

@@ -5,6 +5,7 @@ import { isRoomSnapshot, type RoomSnapshot } from '../controller/rooms/RoomSnaps
 import { FORWARDED_HEADER } from '../controller/SignallingProxy.ts';
 import { HttpError } from '../http/HttpError.ts';
 import { sendJson } from '../http/httpIo.ts';
+import { internalRequest, isSuccess } from '../http/internalRequest.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { ClusterAuth } from '../security/ClusterAuth.ts';
 import type { LiveParticipant, LiveRoom, MeetingRuntime } from './MeetingRuntime.ts';
@@ -136,16 +137,15 @@ export class ControllerRuntime implements MeetingRuntime {
   async #askHomeToEnd(homeUrl: string, room: string): Promise<true | undefined> {
     const cluster = this.#cluster!;
     try {
-      const response = await fetch(
+      const response = await internalRequest(
         new URL(`/internal/v1/portal/rooms/${encodeURIComponent(room)}/end`, homeUrl),
         {
           method: 'POST',
           headers: { Authorization: cluster.auth.header(), [FORWARDED_HEADER]: cluster.homes.controllerId },
-          signal: AbortSignal.timeout(END_ROOM_TIMEOUT_MS),
+          timeoutMs: END_ROOM_TIMEOUT_MS,
         },
       );
-      await response.body?.cancel().catch(() => {});
-      if (response.ok) return true;
+      if (isSuccess(response)) return true;
       this.#log.debug('the room’s home did not end it; looking again', { room, status: response.status });
       return undefined;
     } catch (error) {
