@@ -805,9 +805,18 @@ export class DotmClient extends TypedEmitter<DotmClientEvents> {
 
   async #publishCamera(options: PublishCameraOptions): Promise<LocalStream> {
     this.#requireJoined();
-    let audio = options.audio ?? true;
-    let video = options.video ?? true;
-    if (!audio && !video) throw new DotmError('bad-request', 'publishCamera needs audio or video');
+    // A meeting's lock settings leave out what this participant may not publish (the controller
+    // would refuse the whole stream otherwise).
+    const locks = this.#self?.locks;
+    let audio = (options.audio ?? true) && !locks?.microphone;
+    let video = (options.video ?? true) && !locks?.camera;
+    if (!audio && !video)
+      throw new DotmError(
+        locks ? 'forbidden' : 'bad-request',
+        locks
+          ? 'cameras and microphones are locked for viewers in this meeting'
+          : 'publishCamera needs audio or video',
+      );
     if (options.constraints?.video !== undefined && options.constraints.video !== false) {
       this.#cameraConstraints = options.constraints.video;
     }

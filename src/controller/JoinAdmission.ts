@@ -1,4 +1,4 @@
-import type { Role } from '../protocol/roomSignalling.ts';
+import type { MediaLocks, Role } from '../protocol/roomSignalling.ts';
 
 /** Who a join request may enter as, once admitted. */
 export interface Admitted {
@@ -12,6 +12,8 @@ export interface Admitted {
    * region or its tenant's.
    */
   region?: string;
+  /** What the participant may not publish (a portal meeting's lock settings, for its viewers). */
+  locks?: MediaLocks;
   /** The meeting's welcome text for the page (plain text), when it has one. */
   welcome?: string;
   /** Where the page sends the person when they leave (an absolute http(s) URL), when anywhere. */

@@ -10,6 +10,7 @@ import {
   ENDED_BY_MODERATOR,
   type JoinResult,
   type MediaGrant,
+  type MediaLocks,
   type RejoinTicket,
   type Role,
   type RTCIceServerLike,
@@ -157,6 +158,8 @@ export class RoomService {
       externalUserId?: string;
       /** Where the participant is (JoinAdmission's Admitted.region): its streams' OTMs are placed near it. */
       region?: string;
+      /** What it may not publish (JoinAdmission's Admitted.locks). */
+      locks?: MediaLocks;
     } = {},
   ): JoinResult {
     checkRoomName(roomName);
@@ -183,6 +186,7 @@ export class RoomService {
       headless: options.headless ?? false,
       externalUserId: options.externalUserId,
       region: options.region,
+      locks: options.locks,
     });
     participant.sink = sink;
     room.participants.set(participant.participantId, participant);
@@ -220,6 +224,11 @@ export class RoomService {
     const { participant } = this.#member(roomName, participantId);
     if (!hasAudio && !hasVideo)
       throw new ControllerError('bad-request', 'a stream needs audio, video or both');
+    // Lock settings bind cameras and microphones; a screen share is not a camera.
+    if (kind === 'camera' && hasVideo && participant.locks?.camera)
+      throw new ControllerError('forbidden', 'cameras are locked for viewers in this meeting');
+    if (kind === 'camera' && hasAudio && participant.locks?.microphone)
+      throw new ControllerError('forbidden', 'microphones are locked for viewers in this meeting');
     if (participant.streamIds.size + participant.pendingPublishes >= MAX_STREAMS_PER_PARTICIPANT) {
       throw new ControllerError(
         'bad-request',

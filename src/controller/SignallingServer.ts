@@ -243,6 +243,7 @@ class SignallingSession {
             region: undefined,
             welcome: undefined,
             logoutUrl: undefined,
+            locks: undefined,
           }
         : await this.#admission.admit({ room, name, joinToken });
       // The socket may have joined through a concurrent request while admission was checked.
@@ -253,6 +254,7 @@ class SignallingSession {
         role: admitted.role,
         externalUserId: admitted.externalUserId,
         region: admitted.region,
+        locks: admitted.locks,
       });
       clearTimeout(this.#joinTimer);
       this.#room = result.room;

@@ -4,6 +4,7 @@ import { openAdmission } from '../controller/JoinAdmission.ts';
 import type { MeetingBanRepository } from '../db/MeetingBanRepository.ts';
 import type { MeetingRepository } from '../db/MeetingRepository.ts';
 import { absoluteHttpUrl } from '../protocol/httpUrl.ts';
+import type { MediaLocks } from '../protocol/roomSignalling.ts';
 import { TokenError } from '../security/jwt.ts';
 import { welcomeText } from './bbbParams.ts';
 import type { JoinTokens } from './JoinTokens.ts';
@@ -58,6 +59,7 @@ export class PortalAdmission implements JoinAdmission {
     const welcome = welcomeText(meeting.createParams.welcome ?? '');
     // The token is ours, but its claim is checked as anything that ends up in `location` is.
     const logoutUrl = absoluteHttpUrl(grant.logoutUrl);
+    const locks = grant.role === 'viewer' ? locksOf(meeting.createParams) : undefined;
     return {
       name: grant.fullName,
       role: grant.role,
@@ -65,6 +67,19 @@ export class PortalAdmission implements JoinAdmission {
       ...(grant.region ? { region: grant.region } : {}),
       ...(welcome ? { welcome } : {}),
       ...(logoutUrl ? { logoutUrl } : {}),
+      ...(locks ? { locks } : {}),
     };
   }
+}
+
+/**
+ * BigBlueButton's lock settings as they bind a viewer from the moment it joins (moderators are never
+ * locked): `lockSettingsDisableCam` and `lockSettingsDisableMic`, unless `lockSettingsLockOnJoin` is
+ * false. The tenant's presets reach here too: createParams hold every effective create parameter.
+ */
+function locksOf(params: Readonly<Record<string, string>>): MediaLocks | undefined {
+  if (params.lockSettingsLockOnJoin?.toLowerCase() === 'false') return undefined;
+  const camera = params.lockSettingsDisableCam?.toLowerCase() === 'true';
+  const microphone = params.lockSettingsDisableMic?.toLowerCase() === 'true';
+  return camera || microphone ? { camera, microphone } : undefined;
 }

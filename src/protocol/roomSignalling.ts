@@ -15,6 +15,14 @@ export interface ParticipantInfo {
   name: string;
   role: Role;
   joinedAt: number;
+  /** What this participant may not publish (a portal meeting's lock settings for viewers); absent: nothing locked. */
+  locks?: MediaLocks;
+}
+
+/** BigBlueButton's lock settings as they bind one participant: true = may not publish it. */
+export interface MediaLocks {
+  camera: boolean;
+  microphone: boolean;
 }
 
 export interface StreamInfo {

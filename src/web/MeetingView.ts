@@ -124,8 +124,10 @@ export class MeetingView {
       return;
     }
     this.#renderAll();
+    const locks = client.self?.locks;
     try {
-      await client.publishCamera();
+      // A viewer whose camera and microphone are both locked only watches.
+      if (!(locks?.camera && locks.microphone)) await client.publishCamera();
     } catch (error) {
       // Watching and chatting still work without a camera or microphone.
       this.#toastError(error);
@@ -388,6 +390,10 @@ export class MeetingView {
       cameraOn ? 'camera' : 'cameraOff',
       cameraOn ? 'Stop video' : 'Start video',
     );
+    // The meeting's lock settings: the button says so instead of failing when pressed.
+    const locks = client.self?.locks;
+    lockToggle(this.#micButton, locks?.microphone === true, 'Microphone locked by the meeting');
+    lockToggle(this.#cameraButton, locks?.camera === true, 'Camera locked by the meeting');
     const sharing = client.screen !== undefined;
     setToggle(this.#screenButton, sharing, 'screen', sharing ? 'Stop sharing' : 'Share screen');
     setToggle(this.#leaveButton, true, 'leave', 'Leave');
@@ -416,6 +422,17 @@ function remoteKey(streamId: string): string {
 
 function localKey(stream: LocalStream): string {
   return `local:${stream.kind}`;
+}
+
+function lockToggle(button: HTMLButtonElement, locked: boolean, label: string): void {
+  if (!locked) return;
+  button.disabled = true;
+  button.dataset.state = 'off';
+  button.dataset.locked = 'true';
+  button.setAttribute('aria-label', label);
+  button.title = label;
+  const text = button.querySelector('.control-label');
+  if (text) text.textContent = 'Locked';
 }
 
 function setToggle(button: HTMLButtonElement, on: boolean, iconName: IconName, label: string): void {

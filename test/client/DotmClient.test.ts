@@ -991,3 +991,26 @@ test('a logout URL that is not an absolute http(s) URL never reaches client.meet
     await client.leave();
   }
 });
+
+// ── a portal meeting's lock settings ───────────────────────────────────────────────
+
+test('a viewer whose camera is locked publishes the microphone alone, without opening the camera', async (t) => {
+  const { client, controller, devices } = setUp(t);
+  controller.locks = { camera: true, microphone: false };
+  await client.join('class', 'Vic');
+  assert.deepEqual(client.self?.locks, { camera: true, microphone: false });
+  const camera = await client.publishCamera();
+  assert.equal(camera.hasVideo, false);
+  assert.equal(camera.hasAudio, true);
+  const [request] = controller.requestsOf('publish');
+  assert.equal(request?.video, false, 'the controller is not asked for a locked camera');
+  assert.equal(devices.userMediaCalls.at(-1)?.video, false, 'the camera is not even opened');
+});
+
+test('with camera and microphone locked, publishCamera says why and asks nothing of the controller', async (t) => {
+  const { client, controller } = setUp(t);
+  controller.locks = { camera: true, microphone: true };
+  await client.join('class', 'Mo');
+  await assert.rejects(client.publishCamera(), { code: 'forbidden', message: /locked for viewers/ });
+  assert.equal(controller.requestsOf('publish').length, 0);
+});

@@ -935,3 +935,36 @@ test('everyone in an open room is a moderator', async (t) => {
   rig.rooms.muteParticipant('r', b.participantId, a.participantId, { audio: true, video: false });
   assert.equal(a.sink.of('muteRequested').length, 1);
 });
+
+test('a locked camera or microphone is refused, and said so; the rest of a stream, a screen share and others are not', async (t) => {
+  const rig = await setUp(t);
+  const viewer = rig.rooms.join('class', 'Vic', new RecordingSink(), {
+    role: 'viewer',
+    locks: { camera: true, microphone: false },
+  });
+  assert.deepEqual(viewer.self.locks, { camera: true, microphone: false }, 'the page is told');
+  const vic = viewer.self.participantId;
+  const refused = await rig.rooms.publish('class', vic, 'camera', true, true).then(
+    () => assert.fail('a locked camera was published'),
+    (error: unknown) => error,
+  );
+  assert.ok(refused instanceof ControllerError);
+  assert.equal(refused.code, 'forbidden');
+  assert.match(refused.message, /cameras are locked/);
+  assert.ok(await rig.rooms.publish('class', vic, 'camera', true, false), 'the microphone alone is fine');
+  assert.ok(await rig.rooms.publish('class', vic, 'screen', false, true), 'a screen share is not a camera');
+  const muted = rig.rooms.join('class', 'Mo', new RecordingSink(), {
+    role: 'viewer',
+    locks: { camera: false, microphone: true },
+  });
+  await assert.rejects(
+    rig.rooms.publish('class', muted.self.participantId, 'camera', true, true),
+    /microphones are locked/,
+  );
+  const teacher = rig.join('class', 'Teacher');
+  assert.equal(teacher.result.self.locks, undefined);
+  assert.ok(await rig.rooms.publish('class', teacher.participantId, 'camera', true, true));
+  // Another controller adopting the room keeps the locks.
+  const adopted = rig.rooms.snapshotOf('class')!.participants.find((p) => p.participantId === vic);
+  assert.deepEqual(adopted?.locks, { camera: true, microphone: false });
+});

@@ -142,6 +142,35 @@ describe('BigBlueButton API on the embedded system: a portal creates a meeting a
     for (const member of [teacher, student, other]) member.close();
   });
 
+  it('lock settings: a viewer may not share a locked camera (the controller refuses it), the moderator may', async () => {
+    await bbbCall(cluster.controller.url, secret, 'create', {
+      meetingID: 'exam',
+      name: 'Exam',
+      lockSettingsDisableCam: 'true',
+    });
+    const link = async (fullName: string, role: string) =>
+      (await bbbCall(cluster.controller.url, secret, 'join', { meetingID: 'exam', fullName, role }))
+        .location!;
+    const teacher = await SignallingMember.followJoinLink(
+      cluster.controller.url,
+      await link('Teacher', 'MODERATOR'),
+    );
+    const student = await SignallingMember.followJoinLink(
+      cluster.controller.url,
+      await link('Student', 'VIEWER'),
+    );
+    const camera = await student.request({ type: 'publish', kind: 'camera', audio: true, video: true });
+    assert.equal(camera.error?.code, 'forbidden', JSON.stringify(camera));
+    assert.match(camera.error?.message ?? '', /cameras are locked for viewers/);
+    const voice = await student.request({ type: 'publish', kind: 'camera', audio: true, video: false });
+    assert.equal(voice.ok, true, `the microphone is not locked: ${JSON.stringify(voice)}`);
+    const teaching = await teacher.request({ type: 'publish', kind: 'camera', audio: true, video: true });
+    assert.equal(teaching.ok, true, `moderators are never locked: ${JSON.stringify(teaching)}`);
+    const ended = await teacher.request({ type: 'endMeeting' });
+    assert.equal(ended.ok, true, JSON.stringify(ended));
+    for (const member of [teacher, student]) member.close();
+  });
+
   it('a participant a moderator removed cannot come back through a fresh join call; others can', async () => {
     const created = await bbbCall(cluster.controller.url, secret, 'create', {
       meetingID: 'seminar-3',

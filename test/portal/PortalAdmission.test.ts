@@ -6,7 +6,7 @@ import { MeetingBanRepository } from '../../src/db/MeetingBanRepository.ts';
 import type { MeetingRepository } from '../../src/db/MeetingRepository.ts';
 import { JoinTokens } from '../../src/portal/JoinTokens.ts';
 import { PortalAdmission } from '../../src/portal/PortalAdmission.ts';
-import { tenantWithMeetings } from '../db/dbRig.ts';
+import { newMeeting, tenantWithMeetings } from '../db/dbRig.ts';
 import { openPortalDatabase } from './portalRig.ts';
 
 let db: Database;
@@ -128,4 +128,43 @@ test('the admission hands the page the meeting’s welcome as plain text and the
   const plain = await admission.admit({ room: 'm1', name: 'x', joinToken: tokenFor('u9') });
   assert.equal(plain.welcome, undefined, 'no welcome: nothing to show');
   assert.equal(plain.logoutUrl, undefined);
+});
+
+test('lock settings bind viewers from the moment they join, never moderators', async () => {
+  const locked = newMeeting(tenantId, 'm-locked', {
+    createdAt: Date.now(),
+    createParams: { lockSettingsDisableCam: 'true', lockSettingsDisableMic: 'false' },
+  });
+  const unlockedOnJoin = newMeeting(tenantId, 'm-later', {
+    createdAt: Date.now(),
+    createParams: { lockSettingsDisableCam: 'true', lockSettingsLockOnJoin: 'false' },
+  });
+  await meetings.createIfAbsent(locked);
+  await meetings.createIfAbsent(unlockedOnJoin);
+  const invite = (meetingId: string, role: 'viewer' | 'moderator') =>
+    tokens.issue({
+      tenantId,
+      meetingId,
+      room: meetingId,
+      fullName: 'Vic',
+      role,
+      userId: `u-${role}`,
+      internalUserId: `w_${role}`,
+    }).token;
+  const viewer = await admission.admit({
+    room: 'm-locked',
+    name: 'x',
+    joinToken: invite('m-locked', 'viewer'),
+  });
+  assert.deepEqual(viewer.locks, { camera: true, microphone: false });
+  const moderator = await admission.admit({
+    room: 'm-locked',
+    name: 'x',
+    joinToken: invite('m-locked', 'moderator'),
+  });
+  assert.equal(moderator.locks, undefined, 'moderators are never locked');
+  const later = await admission.admit({ room: 'm-later', name: 'x', joinToken: invite('m-later', 'viewer') });
+  assert.equal(later.locks, undefined, 'lockSettingsLockOnJoin=false: not on join');
+  const open = await admission.admit({ room: 'm1', name: 'x', joinToken: tokenFor('u-open') });
+  assert.equal(open.locks, undefined);
 });

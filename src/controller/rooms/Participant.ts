@@ -1,4 +1,4 @@
-import type { ParticipantInfo, Role, ServerMessage } from '../../protocol/roomSignalling.ts';
+import type { MediaLocks, ParticipantInfo, Role, ServerMessage } from '../../protocol/roomSignalling.ts';
 
 /** Where a participant's room events go: its WebSocket, or nowhere for WHIP-only publishers. */
 export interface ParticipantSink {
@@ -20,6 +20,8 @@ export class Participant {
   readonly externalUserId: string | undefined;
   /** Where the participant is, when its admission knew (JoinAdmission's Admitted.region): placement prefers it. */
   readonly region: string | undefined;
+  /** What the participant may not publish; undefined: nothing locked. */
+  readonly locks: MediaLocks | undefined;
   readonly streamIds = new Set<string>();
   /** Publishes waiting for their OTM: they count against the per-participant limit. */
   pendingPublishes = 0;
@@ -34,6 +36,7 @@ export class Participant {
     headless: boolean;
     externalUserId?: string;
     region?: string;
+    locks?: MediaLocks;
     /** Kept from a snapshot when another controller takes the room over. */
     joinedAt?: number;
   }) {
@@ -44,10 +47,17 @@ export class Participant {
     this.headless = init.headless;
     this.externalUserId = init.externalUserId;
     this.region = init.region || undefined;
+    this.locks = init.locks?.camera || init.locks?.microphone ? { ...init.locks } : undefined;
     this.joinedAt = init.joinedAt ?? Date.now();
   }
 
   info(): ParticipantInfo {
-    return { participantId: this.participantId, name: this.name, role: this.role, joinedAt: this.joinedAt };
+    return {
+      participantId: this.participantId,
+      name: this.name,
+      role: this.role,
+      joinedAt: this.joinedAt,
+      ...(this.locks ? { locks: { ...this.locks } } : {}),
+    };
   }
 }

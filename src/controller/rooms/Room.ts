@@ -49,6 +49,7 @@ export class Room {
         headless: p.headless,
         ...(p.externalUserId === undefined ? {} : { externalUserId: p.externalUserId }),
         ...(p.region === undefined ? {} : { region: p.region }),
+        ...(p.locks === undefined ? {} : { locks: { ...p.locks } }),
       })),
       streams: [...this.streams.values()].map((s) => ({
         streamId: s.streamId,
@@ -82,6 +83,7 @@ export class Room {
           headless: p.headless,
           externalUserId: p.externalUserId,
           region: p.region,
+          locks: p.locks,
           joinedAt: p.joinedAt,
         }),
       );

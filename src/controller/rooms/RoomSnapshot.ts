@@ -1,4 +1,4 @@
-import type { ChatMessage, Role, StreamKind } from '../../protocol/roomSignalling.ts';
+import type { ChatMessage, MediaLocks, Role, StreamKind } from '../../protocol/roomSignalling.ts';
 
 /** Bumped when the shape changes incompatibly; a controller refuses snapshots of a version it does not know. */
 export const ROOM_SNAPSHOT_VERSION = 1;
@@ -29,6 +29,8 @@ export interface ParticipantSnapshot {
   externalUserId?: string;
   /** See Participant.region. */
   region?: string;
+  /** See Participant.locks. */
+  locks?: MediaLocks;
 }
 
 export interface StreamSnapshot {

@@ -4,6 +4,7 @@ import type {
   ChatMessage,
   JoinResult,
   MediaGrant,
+  MediaLocks,
   ParticipantInfo,
   RejoinTicket,
   ServerMessage,
@@ -37,6 +38,8 @@ export class FakeController {
    * resumed join is not admitted again and carries none of it, as on the controller.
    */
   admitted: Pick<JoinResult, 'welcome' | 'logoutUrl'> = {};
+  /** The lock settings a fresh join is admitted with (a portal meeting's, for a viewer). */
+  locks: MediaLocks | undefined;
   #nextId = 1;
 
   constructor() {
@@ -174,7 +177,8 @@ export class FakeController {
       self = this.participants.get(known.participantId) as ParticipantInfo;
     } else {
       self = this.addParticipant(String(request.name));
-      self.role = 'moderator';
+      self.role = this.locks ? 'viewer' : 'moderator';
+      if (this.locks) self.locks = this.locks;
     }
     this.selfId = self.participantId;
     const ticket = { participantId: self.participantId, secret: `secret-${self.participantId}` };
