@@ -15,6 +15,7 @@ import {
   spawnController,
   spawnNode,
 } from '../support/clusterProcesses.ts';
+import { ProcessCluster } from '../support/processCluster.ts';
 import { RedisServer } from '../support/redisServer.ts';
 import {
   api,
@@ -499,5 +500,124 @@ describe('defragmenting (controller.defragmentIntervalMs)', () => {
     } finally {
       await stopTestCluster(cluster);
     }
+  });
+});
+
+describe('rolling upgrade under a live meeting: every node drained, replaced and back; every controller replaced', () => {
+  const ROLLING = 'rolling-upgrade';
+  let cluster: ProcessCluster;
+  let publisher: HeadlessPublisher | undefined;
+  let viewer: HeadlessViewer | undefined;
+
+  before(async () => {
+    cluster = await ProcessCluster.start({
+      apiKey: 'test-key',
+      nodes: [
+        { nodeId: 'media-a', address: '127.0.0.2' },
+        { nodeId: 'media-b', address: '127.0.0.3' },
+      ],
+      controllers: ['127.0.0.11', '127.0.0.12'],
+    });
+    await cluster.registered(cluster.balancerUrl);
+  });
+
+  after(async () => {
+    await viewer?.close();
+    await publisher?.close();
+    viewer?.member.close();
+    publisher?.member.close();
+    assert.deepEqual(await cluster.stop(), []);
+  });
+
+  it('the README procedure: media never stops for more than a second, nobody is dropped', async () => {
+    const nodes = async () => (await cluster.api<{ nodes: NodeView[] }>('/api/v1/nodes')).body.nodes ?? [];
+    const stream = async () =>
+      (await cluster.api<RoomView>(`/api/v1/rooms/${ROLLING}`)).body.streams?.find(
+        (s) => s.streamId === publisher!.streamId,
+      );
+    const via = cluster.balancerUrl;
+    publisher = new HeadlessPublisher(new WsParticipant('Pia', ROLLING, via));
+    await publisher.member.join(via);
+    await publisher.publish();
+    viewer = new HeadlessViewer(new WsParticipant('Val', ROLLING, via));
+    await viewer.member.join(via);
+    await waitFor('the stream live', async () => ((await stream())?.live ? true : undefined));
+    await viewer.watch(publisher.streamId);
+    const arrivals = viewer.arrivals.get(publisher.streamId)!;
+    await waitFor('video at the viewer', () => (arrivals.length > 25 ? true : undefined), 15_000);
+    const startedAt = performance.now();
+    const ids = new Map(
+      [publisher.member, viewer.member].map((m) => [m.name, m.lastJoin!.self.participantId]),
+    );
+
+    // Nodes, one at a time: drain (the stream moves make-before-break), stop, replace, back in.
+    for (const [nodeId, address] of [
+      ['media-a', '127.0.0.2'],
+      ['media-b', '127.0.0.3'],
+    ] as const) {
+      const old = cluster.nodes.find((n) => n.alive && n.name === nodeId)!;
+      const before = (await nodes()).find((n) => n.nodeId === nodeId)!;
+      const drained = await promisify(execFile)(
+        process.execPath,
+        ['bin/dotm.ts', 'node', 'drain', nodeId, '--reason', 'upgrade', '--wait', '--timeout', '30'],
+        { env: { ...process.env, DOTM_API_KEY: 'test-key', DOTM_CONTROLLER_URL: via }, timeout: 40_000 },
+      );
+      assert.match(drained.stdout, new RegExp(`${nodeId}: drained`));
+      assert.notEqual((await stream())?.nodeId, nodeId, `the stream left ${nodeId}`);
+      assert.equal(await old.stop('SIGTERM'), 0, `${nodeId} stopped cleanly`);
+      cluster.nodes.push(spawnNode(cluster.env, nodeId, address));
+      await waitFor(
+        `${nodeId} back, active, as a new process`,
+        async () => {
+          const node = (await nodes()).find((n) => n.nodeId === nodeId);
+          return node?.state === 'active' && node.startedAt !== before.startedAt ? true : undefined;
+        },
+        20_000,
+      );
+    }
+    const afterNodes = performance.now();
+    await waitFor('video after the nodes', () =>
+      arrivals.filter((t) => t > afterNodes).length > 25 ? true : undefined,
+    );
+    const nodeGap = longestGap(arrivals, startedAt);
+    assert.ok(nodeGap < 1000, `media gap while the nodes were replaced: ${Math.round(nodeGap)} ms`);
+
+    // Controllers, one at a time: SIGTERM hands its rooms to the other; the load balancer is told.
+    const controllersAt = performance.now();
+    for (const host of ['127.0.0.11', '127.0.0.12']) {
+      const old = cluster.controllers.find((c) => c.process.alive && c.url.includes(`//${host}:`))!;
+      const fresh = await cluster.addController(host);
+      await controllerReady(fresh.url);
+      cluster.balancer!.setBackends(
+        cluster.controllers.filter((c) => c !== old && c.process.alive).map((c) => c.url),
+      );
+      assert.equal(await old.process.stop('SIGTERM'), 0, `controller ${host} stopped cleanly`);
+    }
+    await waitFor('video after the controllers', () =>
+      arrivals.filter((t) => t > performance.now() - 500).length > 10 ? true : undefined,
+    );
+    const controllerGap = longestGap(arrivals, controllersAt);
+    assert.ok(
+      controllerGap < 1000,
+      `media gap while the controllers were replaced: ${Math.round(controllerGap)} ms`,
+    );
+    console.log(
+      `# rolling upgrade: longest media gap ${Math.round(nodeGap)} ms over two node replacements, ` +
+        `${Math.round(controllerGap)} ms over two controller replacements`,
+    );
+
+    // Everyone is still there as themselves, and the room is whole on the new processes.
+    for (const member of [publisher.member, viewer.member]) {
+      assert.deepEqual(member.of('streamRemoved'), [], `${member.name} lost a stream`);
+      assert.deepEqual(member.of('participantLeft'), [], `${member.name} saw someone dropped`);
+      assert.equal(
+        member.lastJoin!.self.participantId,
+        ids.get(member.name),
+        `${member.name} is the same participant`,
+      );
+    }
+    const room = (await cluster.api<RoomView>(`/api/v1/rooms/${ROLLING}`)).body;
+    assert.deepEqual(room.participants.map((p) => p.name).sort(), ['Pia', 'Val']);
+    assert.equal((await stream())?.live, true);
   });
 });
