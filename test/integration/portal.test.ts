@@ -19,6 +19,12 @@ describe('BigBlueButton API on the embedded system: a portal creates a meeting a
 
   after(() => stopTestCluster(cluster));
 
+  /** Follows a fresh BBB join link for `fullName` into `meetingID`, as the meeting page would. */
+  const enter = async (meetingID: string, fullName: string, role: 'MODERATOR' | 'VIEWER') => {
+    const joined = await bbbCall(cluster.controller.url, secret, 'join', { meetingID, fullName, role });
+    return SignallingMember.followJoinLink(cluster.controller.url, joined.location!);
+  };
+
   it('create → join link → the page joins with it, as the portal named and ranked the person', async () => {
     const created = await bbbCall(cluster.controller.url, secret, 'create', {
       meetingID: 'physics-101',
@@ -95,21 +101,9 @@ describe('BigBlueButton API on the embedded system: a portal creates a meeting a
 
   it('roles matter: a viewer cannot mute, remove or end; the moderator can', async () => {
     await bbbCall(cluster.controller.url, secret, 'create', { meetingID: 'seminar-2', name: 'Seminar 2' });
-    const link = async (fullName: string, role: string) =>
-      (await bbbCall(cluster.controller.url, secret, 'join', { meetingID: 'seminar-2', fullName, role }))
-        .location!;
-    const teacher = await SignallingMember.followJoinLink(
-      cluster.controller.url,
-      await link('Teacher', 'MODERATOR'),
-    );
-    const student = await SignallingMember.followJoinLink(
-      cluster.controller.url,
-      await link('Student', 'VIEWER'),
-    );
-    const other = await SignallingMember.followJoinLink(
-      cluster.controller.url,
-      await link('Other', 'VIEWER'),
-    );
+    const teacher = await enter('seminar-2', 'Teacher', 'MODERATOR');
+    const student = await enter('seminar-2', 'Student', 'VIEWER');
+    const other = await enter('seminar-2', 'Other', 'VIEWER');
     const studentId = student.participantId!;
     const otherId = other.participantId!;
 
@@ -148,17 +142,8 @@ describe('BigBlueButton API on the embedded system: a portal creates a meeting a
       name: 'Exam',
       lockSettingsDisableCam: 'true',
     });
-    const link = async (fullName: string, role: string) =>
-      (await bbbCall(cluster.controller.url, secret, 'join', { meetingID: 'exam', fullName, role }))
-        .location!;
-    const teacher = await SignallingMember.followJoinLink(
-      cluster.controller.url,
-      await link('Teacher', 'MODERATOR'),
-    );
-    const student = await SignallingMember.followJoinLink(
-      cluster.controller.url,
-      await link('Student', 'VIEWER'),
-    );
+    const teacher = await enter('exam', 'Teacher', 'MODERATOR');
+    const student = await enter('exam', 'Student', 'VIEWER');
     const camera = await student.request({ type: 'publish', kind: 'camera', audio: true, video: true });
     assert.equal(camera.error?.code, 'forbidden', JSON.stringify(camera));
     assert.match(camera.error?.message ?? '', /cameras are locked for viewers/);
