@@ -1,4 +1,5 @@
 import { absoluteHttpUrl } from '../protocol/httpUrl.ts';
+import type { MeetingLayout } from '../protocol/roomSignalling.ts';
 
 /**
  * What the portal that runs a meeting set for its page (BigBlueButton's `welcome` and `logoutURL`),
@@ -12,16 +13,38 @@ export interface MeetingDetails {
    * URL (anything else never gets here). Without one, the page stays where it is.
    */
   logoutUrl?: string;
+  /** How the page arranges the streams; absent: 'smart'. */
+  layout?: MeetingLayout;
+  /** The document the portal attached for everyone: an absolute http(s) URL and its name. */
+  presentation?: { url: string; name?: string };
 }
+
+const LAYOUTS: ReadonlySet<string> = new Set(['smart', 'presentation-focus', 'video-focus']);
 
 /** The details in a join answer or a stored entry, checked; undefined when there are none. */
 export function meetingDetailsOf(source: unknown): MeetingDetails | undefined {
   if (typeof source !== 'object' || source === null) return undefined;
-  const { welcome, logoutUrl } = source as Record<string, unknown>;
+  const { welcome, logoutUrl, layout, presentation } = source as Record<string, unknown>;
   const safeUrl = absoluteHttpUrl(logoutUrl);
+  const document =
+    typeof presentation === 'object' && presentation !== null
+      ? (presentation as Record<string, unknown>)
+      : {};
+  const documentUrl = absoluteHttpUrl(document.url);
   const details: MeetingDetails = {
     ...(typeof welcome === 'string' && welcome.trim() !== '' ? { welcome } : {}),
     ...(safeUrl ? { logoutUrl: safeUrl } : {}),
+    ...(typeof layout === 'string' && LAYOUTS.has(layout) ? { layout: layout as MeetingLayout } : {}),
+    ...(documentUrl
+      ? {
+          presentation: {
+            url: documentUrl,
+            ...(typeof document.name === 'string' && document.name !== ''
+              ? { name: document.name.slice(0, 200) }
+              : {}),
+          },
+        }
+      : {}),
   };
-  return details.welcome === undefined && details.logoutUrl === undefined ? undefined : details;
+  return Object.keys(details).length === 0 ? undefined : details;
 }

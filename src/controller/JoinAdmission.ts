@@ -1,4 +1,4 @@
-import type { MediaLocks, Role } from '../protocol/roomSignalling.ts';
+import type { MediaLocks, MeetingLayout, Role } from '../protocol/roomSignalling.ts';
 
 /** Who a join request may enter as, once admitted. */
 export interface Admitted {
@@ -18,6 +18,10 @@ export interface Admitted {
   welcome?: string;
   /** Where the page sends the person when they leave (an absolute http(s) URL), when anywhere. */
   logoutUrl?: string;
+  /** The page's layout for this meeting (see JoinResult.layout). */
+  layout?: MeetingLayout;
+  /** The document attached for everyone (see JoinResult.presentation). */
+  presentation?: { url: string; name?: string };
 }
 
 export interface JoinRequestFacts {

@@ -243,6 +243,8 @@ class SignallingSession {
             region: undefined,
             welcome: undefined,
             logoutUrl: undefined,
+            layout: undefined,
+            presentation: undefined,
             locks: undefined,
           }
         : await this.#admission.admit({ room, name, joinToken });
@@ -268,6 +270,8 @@ class SignallingSession {
         ...result,
         ...(admitted.welcome ? { welcome: admitted.welcome } : {}),
         ...(admitted.logoutUrl ? { logoutUrl: admitted.logoutUrl } : {}),
+        ...(admitted.layout ? { layout: admitted.layout } : {}),
+        ...(admitted.presentation ? { presentation: admitted.presentation } : {}),
       } satisfies JoinResult;
     }
     const room = this.#room;

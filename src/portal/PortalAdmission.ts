@@ -4,7 +4,7 @@ import { openAdmission } from '../controller/JoinAdmission.ts';
 import type { MeetingBanRepository } from '../db/MeetingBanRepository.ts';
 import type { MeetingRepository } from '../db/MeetingRepository.ts';
 import { absoluteHttpUrl } from '../protocol/httpUrl.ts';
-import type { MediaLocks } from '../protocol/roomSignalling.ts';
+import type { MediaLocks, MeetingLayout } from '../protocol/roomSignalling.ts';
 import { TokenError } from '../security/jwt.ts';
 import { welcomeText } from './bbbParams.ts';
 import type { JoinTokens } from './JoinTokens.ts';
@@ -60,6 +60,9 @@ export class PortalAdmission implements JoinAdmission {
     // The token is ours, but its claim is checked as anything that ends up in `location` is.
     const logoutUrl = absoluteHttpUrl(grant.logoutUrl);
     const locks = grant.role === 'viewer' ? locksOf(meeting.createParams) : undefined;
+    const layout = LAYOUTS[meeting.createParams.meetingLayout?.toUpperCase() ?? ''];
+    const presentationUrl = absoluteHttpUrl(meeting.createParams.preUploadedPresentation);
+    const presentationName = meeting.createParams.preUploadedPresentationName?.trim().slice(0, 200);
     return {
       name: grant.fullName,
       role: grant.role,
@@ -68,9 +71,20 @@ export class PortalAdmission implements JoinAdmission {
       ...(welcome ? { welcome } : {}),
       ...(logoutUrl ? { logoutUrl } : {}),
       ...(locks ? { locks } : {}),
+      ...(layout ? { layout } : {}),
+      ...(presentationUrl
+        ? { presentation: { url: presentationUrl, ...(presentationName ? { name: presentationName } : {}) } }
+        : {}),
     };
   }
 }
+
+/** BigBlueButton's `meetingLayout` values the page has a layout for; the others are its default. */
+const LAYOUTS: Readonly<Record<string, MeetingLayout | undefined>> = {
+  SMART_LAYOUT: 'smart',
+  PRESENTATION_FOCUS: 'presentation-focus',
+  VIDEO_FOCUS: 'video-focus',
+};
 
 /**
  * BigBlueButton's lock settings as they bind a viewer from the moment it joins (moderators are never

@@ -129,7 +129,20 @@ export interface JoinResult {
    * navigating. Like `welcome`, only on a join admitted now.
    */
   logoutUrl?: string;
+  /** The meeting page's layout the portal chose (BigBlueButton's `meetingLayout`); absent: 'smart'. */
+  layout?: MeetingLayout;
+  /**
+   * The document the portal attached for everyone (BigBlueButton's `preUploadedPresentation`): an
+   * absolute http(s) URL and its name. Like `welcome`, only on a join admitted now.
+   */
+  presentation?: { url: string; name?: string };
 }
+
+/**
+ * How the page arranges the streams: 'smart' (default) and 'presentation-focus' give a screen share
+ * the whole width above the cameras; 'video-focus' shows every stream as an equal tile.
+ */
+export type MeetingLayout = 'smart' | 'presentation-focus' | 'video-focus';
 
 /**
  * `publish` and `republish` answer a MediaGrant for WHIP; `subscribe` a MediaGrant for WHEP.

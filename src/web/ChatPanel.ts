@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../client/index.ts';
+import { absoluteHttpUrl } from '../protocol/httpUrl.ts';
 import { h } from './dom.ts';
 
 export interface ChatPanelOptions {
@@ -39,12 +40,16 @@ export class ChatPanel {
    * The meeting's welcome as the first message, styled as the system's (BigBlueButton shows it so).
    * It comes from a portal, so it goes in as text only: never as markup.
    */
-  setWelcome(text: string | undefined): void {
+  setWelcome(text: string | undefined, presentation?: { url: string; name?: string }): void {
     const list = this.#options.list;
-    if (this.#welcome?.querySelector('.chat-text')?.textContent === text) return;
+    // Only an absolute http(s) URL becomes a link: the document's address came from a portal.
+    const link = presentation ? absoluteHttpUrl(presentation.url) : undefined;
+    const shown = this.#welcome?.dataset.shown;
+    const wanted = JSON.stringify([text ?? '', link ?? '']);
+    if (shown === wanted) return;
     this.#welcome?.remove();
     this.#welcome = undefined;
-    if (!text) {
+    if (!text && !link) {
       if (list.childElementCount === 0) list.append(this.#empty);
       return;
     }
@@ -52,8 +57,28 @@ export class ChatPanel {
       'li',
       { class: 'chat-message system', 'data-testid': 'chat-welcome', role: 'note' },
       h('div', { class: 'chat-meta' }, h('span', { class: 'chat-author' }, 'Welcome')),
-      h('p', { class: 'chat-text' }, text),
+      text ? h('p', { class: 'chat-text' }, text) : undefined,
+      // The portal's document (BigBlueButton's pre-uploaded presentation): this page has no slide
+      // viewer, so everyone gets it as a link that opens beside the meeting.
+      link
+        ? h(
+            'p',
+            { class: 'chat-presentation' },
+            'Presentation: ',
+            h(
+              'a',
+              {
+                href: link,
+                target: '_blank',
+                rel: 'noopener noreferrer',
+                'data-testid': 'presentation-link',
+              },
+              presentation?.name || new URL(link).pathname.split('/').pop() || link,
+            ),
+          )
+        : undefined,
     );
+    this.#welcome.dataset.shown = wanted;
     this.#empty.remove();
     list.prepend(this.#welcome);
   }

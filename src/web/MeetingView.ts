@@ -117,8 +117,9 @@ export class MeetingView {
     try {
       const result = await client.join(room, name, { joinToken: this.#options.joinToken });
       this.#joined = true;
-      this.#chat.setWelcome(client.meeting?.welcome);
+      this.#chat.setWelcome(client.meeting?.welcome, client.meeting?.presentation);
       this.#chat.reset(result.chat);
+      byId('video-grid').dataset.layout = client.meeting?.layout ?? 'smart';
     } catch (error) {
       this.#finish({ title: 'Could not join the meeting', detail: describeError(error) });
       return;
@@ -177,7 +178,7 @@ export class MeetingView {
         );
       }),
       client.on('joined', () => {
-        this.#chat.setWelcome(client.meeting?.welcome);
+        this.#chat.setWelcome(client.meeting?.welcome, client.meeting?.presentation);
         this.#renderAll();
       }),
       client.on('participantJoined', (participant) => {

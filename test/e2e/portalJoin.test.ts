@@ -141,6 +141,9 @@ describe('a portal join link in Chromium', {
       create: {
         welcome:
           'Welcome to <b>%%CONFNAME%%</b>!<img src=x onerror="window.pwned=true"> Ask: &lt;img src=x onerror="window.pwned=true"&gt;',
+        meetingLayout: 'VIDEO_FOCUS',
+        preUploadedPresentation: 'https://docs.example/seminar/slides.pdf',
+        preUploadedPresentationName: 'Seminar slides',
       },
       logoutPath: '/goodbye',
     });
@@ -154,7 +157,15 @@ describe('a portal join link in Chromium', {
         assert.deepEqual(await person.page.evaluate(() => window.dotm?.meeting), {
           welcome: expected,
           logoutUrl: `${portal.url}/goodbye`,
+          layout: 'video-focus',
+          presentation: { url: 'https://docs.example/seminar/slides.pdf', name: 'Seminar slides' },
         });
+        // The portal's layout and its document (this page has no slide viewer: a link beside the welcome).
+        const link = person.page.getByTestId('presentation-link');
+        assert.equal(await link.textContent(), 'Seminar slides');
+        assert.equal(await link.getAttribute('href'), 'https://docs.example/seminar/slides.pdf');
+        assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+        assert.equal(await person.page.locator('#video-grid').getAttribute('data-layout'), 'video-focus');
       }
       const room = decodeURIComponent(new URL(grace.page.url()).pathname.slice('/r/'.length));
 

@@ -168,3 +168,38 @@ test('lock settings bind viewers from the moment they join, never moderators', a
   const open = await admission.admit({ room: 'm1', name: 'x', joinToken: tokenFor('u-open') });
   assert.equal(open.locks, undefined);
 });
+
+test("the page gets the meeting's layout and its attached document, only as an http(s) link", async () => {
+  const invite = (meetingId: string) =>
+    tokens.issue({
+      tenantId,
+      meetingId,
+      room: meetingId,
+      fullName: 'Ada',
+      role: 'viewer',
+      userId: 'u-doc',
+      internalUserId: 'w_doc',
+    }).token;
+  await meetings.createIfAbsent(
+    newMeeting(tenantId, 'm-doc', {
+      createdAt: Date.now(),
+      createParams: {
+        meetingLayout: 'video_focus',
+        preUploadedPresentation: 'https://docs.example/a/slides.pdf',
+        preUploadedPresentationName: '  Slides  ',
+      },
+    }),
+  );
+  await meetings.createIfAbsent(
+    newMeeting(tenantId, 'm-bad-doc', {
+      createdAt: Date.now(),
+      createParams: { meetingLayout: 'CAMERAS_ONLY', preUploadedPresentation: 'javascript:alert(1)' },
+    }),
+  );
+  const admitted = await admission.admit({ room: 'm-doc', name: 'x', joinToken: invite('m-doc') });
+  assert.equal(admitted.layout, 'video-focus');
+  assert.deepEqual(admitted.presentation, { url: 'https://docs.example/a/slides.pdf', name: 'Slides' });
+  const bad = await admission.admit({ room: 'm-bad-doc', name: 'x', joinToken: invite('m-bad-doc') });
+  assert.equal(bad.layout, undefined, 'a layout the page does not have: its default');
+  assert.equal(bad.presentation, undefined, 'never a script URL');
+});
