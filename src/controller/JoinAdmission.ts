@@ -18,6 +18,8 @@ export interface Admitted {
   welcome?: string;
   /** Where the page sends the person when they leave (an absolute http(s) URL), when anywhere. */
   logoutUrl?: string;
+  /** The meeting's name for the page (see JoinResult.meetingName). */
+  meetingName?: string;
   /** The page's layout for this meeting (see JoinResult.layout). */
   layout?: MeetingLayout;
   /** The document attached for everyone (see JoinResult.presentation). */

@@ -243,6 +243,7 @@ class SignallingSession {
             region: undefined,
             welcome: undefined,
             logoutUrl: undefined,
+            meetingName: undefined,
             layout: undefined,
             presentation: undefined,
             locks: undefined,
@@ -270,6 +271,7 @@ class SignallingSession {
         ...result,
         ...(admitted.welcome ? { welcome: admitted.welcome } : {}),
         ...(admitted.logoutUrl ? { logoutUrl: admitted.logoutUrl } : {}),
+        ...(admitted.meetingName ? { meetingName: admitted.meetingName } : {}),
         ...(admitted.layout ? { layout: admitted.layout } : {}),
         ...(admitted.presentation ? { presentation: admitted.presentation } : {}),
       } satisfies JoinResult;

@@ -71,6 +71,7 @@ export class PortalAdmission implements JoinAdmission {
       ...(welcome ? { welcome } : {}),
       ...(logoutUrl ? { logoutUrl } : {}),
       ...(locks ? { locks } : {}),
+      ...(meeting.name ? { meetingName: meeting.name } : {}),
       ...(layout ? { layout } : {}),
       ...(presentationUrl
         ? { presentation: { url: presentationUrl, ...(presentationName ? { name: presentationName } : {}) } }

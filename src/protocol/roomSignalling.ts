@@ -129,6 +129,8 @@ export interface JoinResult {
    * navigating. Like `welcome`, only on a join admitted now.
    */
   logoutUrl?: string;
+  /** The meeting's name as its portal created it (BigBlueButton's `name`), for the page's title. */
+  meetingName?: string;
   /** The meeting page's layout the portal chose (BigBlueButton's `meetingLayout`); absent: 'smart'. */
   layout?: MeetingLayout;
   /**

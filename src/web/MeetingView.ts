@@ -120,6 +120,12 @@ export class MeetingView {
       this.#chat.setWelcome(client.meeting?.welcome, client.meeting?.presentation);
       this.#chat.reset(result.chat);
       byId('video-grid').dataset.layout = client.meeting?.layout ?? 'smart';
+      // A portal meeting's room is an internal id: its name is what people know it by.
+      const title = client.meeting?.name;
+      if (title) {
+        byId('room-name').textContent = title;
+        document.title = `${title} · dotm`;
+      }
     } catch (error) {
       this.#finish({ title: 'Could not join the meeting', detail: describeError(error) });
       return;
@@ -362,9 +368,13 @@ export class MeetingView {
       const streams = isSelf
         ? []
         : client.streams.filter((s) => s.participantId === participant.participantId);
-      const camera = isSelf ? client.camera : streams.find((s) => s.kind === 'camera');
+      const remoteCamera = streams.find((s) => s.kind === 'camera');
+      const camera = isSelf ? client.camera : remoteCamera;
       const audioMuted = isSelf ? client.microphoneMuted : camera?.audioMuted;
-      const videoMuted = isSelf ? !client.cameraEnabled || client.cameraMuted : camera?.videoMuted;
+      // A camera stream without video (turned off, or locked by the meeting) shows as video off.
+      const videoMuted = isSelf
+        ? !client.cameraEnabled || client.cameraMuted || client.camera?.hasVideo === false
+        : remoteCamera?.videoMuted || remoteCamera?.info.hasVideo === false;
       return {
         participantId: participant.participantId,
         name: participant.name,

@@ -28,6 +28,12 @@ test('a join answer’s meeting details are kept only as the page can use them s
     undefined,
     'a script URL, a layout the page does not have, a document that is not http(s): all dropped',
   );
+  assert.deepEqual(
+    meetingDetailsOf({ meetingName: '  Algebra I  ' }),
+    { name: 'Algebra I' },
+    'a join answer',
+  );
+  assert.deepEqual(meetingDetailsOf({ name: 'Algebra I' }), { name: 'Algebra I' }, 'as stored for a reload');
   assert.deepEqual(meetingDetailsOf({ presentation: { url: 'https://docs.example/s.pdf', name: 7 } }), {
     presentation: { url: 'https://docs.example/s.pdf' },
   });

@@ -155,6 +155,7 @@ describe('a portal join link in Chromium', {
         assert.deepEqual(await welcomeOf(person.page), { first: true, text: expected, images: 0 });
         assert.equal(await person.page.evaluate(() => 'pwned' in window), false);
         assert.deepEqual(await person.page.evaluate(() => window.dotm?.meeting), {
+          name: 'Farewell seminar',
           welcome: expected,
           logoutUrl: `${portal.url}/goodbye`,
           layout: 'video-focus',
@@ -166,6 +167,8 @@ describe('a portal join link in Chromium', {
         assert.equal(await link.getAttribute('href'), 'https://docs.example/seminar/slides.pdf');
         assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
         assert.equal(await person.page.locator('#video-grid').getAttribute('data-layout'), 'video-focus');
+        // The header names the meeting as the portal did, not by its internal room id.
+        assert.equal(await person.page.locator('#room-name').textContent(), 'Farewell seminar');
       }
       const room = decodeURIComponent(new URL(grace.page.url()).pathname.slice('/r/'.length));
 

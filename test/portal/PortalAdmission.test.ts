@@ -55,7 +55,13 @@ test('the join link admits as the portal named the person, in the region it carr
     name: 'typed',
     joinToken: tokenFor('u1', { region: 'us-east' }),
   });
-  assert.deepEqual(admitted, { name: 'User u1', role: 'viewer', externalUserId: 'u1', region: 'us-east' });
+  assert.deepEqual(admitted, {
+    name: 'User u1',
+    role: 'viewer',
+    externalUserId: 'u1',
+    region: 'us-east',
+    meetingName: 'm1',
+  });
   const without = await admission.admit({ room: 'm1', name: 'typed', joinToken: tokenFor('u2') });
   assert.equal(without.region, undefined, 'no region: placement decides without one');
 });
