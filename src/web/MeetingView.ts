@@ -124,7 +124,8 @@ export class MeetingView {
       const title = client.meeting?.name;
       if (title) {
         byId('room-name').textContent = title;
-        document.title = `${title} · dotm`;
+        // The tab keeps the brand a tenant's theme may have put in (theme.ts).
+        document.title = document.title.replace(room, title);
       }
     } catch (error) {
       this.#finish({ title: 'Could not join the meeting', detail: describeError(error) });

@@ -169,6 +169,7 @@ describe('a portal join link in Chromium', {
         assert.equal(await person.page.locator('#video-grid').getAttribute('data-layout'), 'video-focus');
         // The header names the meeting as the portal did, not by its internal room id.
         assert.equal(await person.page.locator('#room-name').textContent(), 'Farewell seminar');
+        assert.match(await person.page.title(), /^Farewell seminar · /);
       }
       const room = decodeURIComponent(new URL(grace.page.url()).pathname.slice('/r/'.length));
 
