@@ -732,15 +732,6 @@ export class RoomService {
     });
   }
 
-  #decisionsOf(nodeId: string): NodeDecisions {
-    let decisions = this.stats.byNode.get(nodeId);
-    if (!decisions) {
-      decisions = { placements: 0, failoversFrom: 0, migrationsFrom: 0 };
-      this.stats.byNode.set(nodeId, decisions);
-    }
-    return decisions;
-  }
-
   /** The publisher reached the new OTM: the stream is there now, subscribers follow. */
   #handOver(room: Room, stream: StreamRecord, event: { hasAudio: boolean; hasVideo: boolean }): void {
     const migration = stream.migration;
@@ -1230,6 +1221,16 @@ export class RoomService {
       chat: [...room.chat],
       resumed,
     };
+  }
+
+  /** This node's line in stats.byNode (metrics per node). */
+  #decisionsOf(nodeId: string): NodeDecisions {
+    let decisions = this.stats.byNode.get(nodeId);
+    if (!decisions) {
+      decisions = { placements: 0, failoversFrom: 0, migrationsFrom: 0 };
+      this.stats.byNode.set(nodeId, decisions);
+    }
+    return decisions;
   }
 
   #refreshStats(): void {
