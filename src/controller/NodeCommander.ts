@@ -1,5 +1,8 @@
 import type { NodeOtmList } from '../cluster/OtmListing.ts';
 
+/** The reason a node gives when the controller itself closed the OTM (NodeHttpServer). */
+export const CLOSED_BY_CONTROLLER = 'closed by controller';
+
 /** What a node needs to host a new OTM. */
 export interface CreateOtmRequest {
   streamId: string;

@@ -3,7 +3,8 @@ import { type NodeReport, protocolOf } from '../cluster/NodeReport.ts';
 import { HttpError } from '../http/HttpError.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { NodeCommander } from './NodeCommander.ts';
-import type { MigrationSummary, RoomService } from './RoomService.ts';
+import type { RoomService } from './RoomService.ts';
+import type { MigrationSummary } from './StreamMigrator.ts';
 
 /** `drained`: draining and carrying no OTM any more (its last report shows none); it can be stopped. */
 export type NodeState = 'active' | 'draining' | 'drained';

@@ -19,16 +19,16 @@ import {
 } from '../protocol/roomSignalling.ts';
 import type { MediaTokens } from '../security/MediaTokens.ts';
 import { ControllerError } from './ControllerError.ts';
-import type { NodeCommander } from './NodeCommander.ts';
+import { CLOSED_BY_CONTROLLER, type NodeCommander } from './NodeCommander.ts';
 import { NodeLoadTracker } from './placement/NodeLoadTracker.ts';
 import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
 import type { RoomObserver } from './RoomObserver.ts';
 import { Participant, type ParticipantSink } from './rooms/Participant.ts';
 import { Room } from './rooms/Room.ts';
 import type { RoomSnapshot } from './rooms/RoomSnapshot.ts';
-import type { OtmLocation, StreamMigration } from './rooms/StreamMigration.ts';
 import { StreamRecord } from './rooms/StreamRecord.ts';
 import { RECONNECT_CLOSE_CODE } from './SignallingProxy.ts';
+import { type MigrationSummary, type MigrationTimings, StreamMigrator } from './StreamMigrator.ts';
 
 export interface RoomServiceOptions {
   clusterState: ClusterState;
@@ -52,34 +52,11 @@ export interface RoomServiceOptions {
   migration?: Partial<MigrationTimings>;
 }
 
-export interface MigrationTimings {
-  /** How long the publisher has to reach the new OTM before the stream moves as after a failure. */
-  connectTimeoutMs: number;
-  /** How long the old OTM keeps forwarding after `streamMoved`, at most, for subscribers to switch. */
-  handoverTimeoutMs: number;
-}
-
-const DEFAULT_MIGRATION: MigrationTimings = { connectTimeoutMs: 5000, handoverTimeoutMs: 4000 };
-
-/** What migrateOff did with the streams it found on the node. */
-export interface MigrationSummary {
-  /** Streams whose migration started now. */
-  started: number;
-  /** Streams already moving. */
-  moving: number;
-  /** Streams of WHIP-only publishers (OBS), which cannot be told to move: they stay until they end. */
-  whipOnly: Array<{ room: string; streamId: string }>;
-  /** Streams of WHIP-only publishers removed because the drain was forced. */
-  removed: number;
-}
-
 const MAX_NAME = 100;
 const MAX_CHAT = 2000;
 const MAX_STREAMS_PER_PARTICIPANT = 4;
 /** Nodes tried, one after the other, before a publish is refused with cluster-full. */
 const MAX_PLACEMENT_ATTEMPTS = 3;
-/** The reason a node gives when the controller itself closed the OTM (NodeHttpServer). */
-const CLOSED_BY_CONTROLLER = 'closed by controller';
 
 export interface RoomServiceStats {
   rooms: number;
@@ -128,7 +105,7 @@ export class RoomService {
   readonly #load = new NodeLoadTracker({ onUnspokenProtocol: (report) => this.#unspokenProtocol(report) });
   /** `nodeId protocol` pairs already logged as not spoken: said once per node, not per placement. */
   readonly #unspokenLogged = new Set<string>();
-  readonly #migrationTimings: MigrationTimings;
+  readonly #migrator: StreamMigrator;
   /** streamId → room name, for node events that only know the stream. */
   readonly #streamRooms = new Map<string, string>();
 
@@ -137,7 +114,30 @@ export class RoomService {
   constructor(options: RoomServiceOptions) {
     this.#options = options;
     this.#log = options.log.child({ component: 'rooms' });
-    this.#migrationTimings = { ...DEFAULT_MIGRATION, ...options.migration };
+    this.#migrator = new StreamMigrator(
+      {
+        rooms: this.rooms,
+        placeOtm: (roomName, streamId, publisher, exceptNodeId) =>
+          this.#placeOtm(roomName, streamId, publisher, exceptNodeId),
+        replaceOtm: (room, stream, reason, exceptNodeId, draining) =>
+          this.#replaceOtm(room, stream, reason, exceptNodeId, draining),
+        removeStream: (room, stream, reason) => this.#removeStream(room, stream, reason),
+        closeOtm: (nodeUrl, streamId) => this.#closeOtm(nodeUrl, streamId),
+        publisherOf: (room, stream) => this.#publisherOf(room, stream),
+        publishGrant: (roomName, stream, nodeUrl) =>
+          this.#grantAt(roomName, stream, nodeUrl, stream.participantId, 'publish'),
+        changed: (roomName) => this.#changed(roomName),
+        countMigration: (fromNodeId) => {
+          this.stats.migrations++;
+          this.#decisionsOf(fromNodeId).migrationsFrom++;
+        },
+        countFallback: () => {
+          this.stats.migrationFallbacks++;
+        },
+      },
+      options.migration,
+      this.#log,
+    );
   }
 
   /** Tells `observer` what happens in rooms from now on (portal meetings, webhooks, statistics). */
@@ -452,7 +452,7 @@ export class RoomService {
     const room = roomName ? this.rooms.get(roomName) : undefined;
     const stream = room?.streams.get(event.streamId);
     if (!room || !stream) return;
-    if (this.#migrationEvent(room, stream, event)) return;
+    if (this.#migrator.handleNodeEvent(room, stream, event)) return;
     if (stream.nodeId !== event.nodeId) return;
     switch (event.type) {
       case 'publisherConnected': {
@@ -623,48 +623,11 @@ export class RoomService {
     for (const name of [...this.rooms.keys()]) this.evict(name, 'controller shutting down');
   }
 
-  // ── drain: moving streams off a node, make-before-break ──────────────────────────────
+  // ── drain: moving streams off a node, make-before-break (StreamMigrator) ─────────────
 
-  /**
-   * Moves every stream of this controller's rooms off `nodeId` (a draining node; placement no longer
-   * chooses it). For each stream whose publisher has a socket: a new OTM on another node, the
-   * publisher told to publish there too (`streamMigrating`), and once its media reached the new
-   * OTM the room is told `streamMoved` (live) and subscribers switch while the old OTM still
-   * forwards; the old OTM closes when they left it or after `handoverTimeoutMs`. A stream not live
-   * yet simply moves. WHIP-only publishers (OBS) cannot be told anything: their streams stay
-   * (listed in the answer) unless `force`, which removes them. Idempotent: call it on every look
-   * at a draining node; streams already moving are left alone.
-   */
-  async migrateOff(nodeId: string, options: { force?: boolean } = {}): Promise<MigrationSummary> {
-    const summary: MigrationSummary = { started: 0, moving: 0, whipOnly: [], removed: 0 };
-    const work: Promise<void>[] = [];
-    for (const room of this.rooms.values()) {
-      for (const stream of room.streams.values()) {
-        if (stream.nodeId !== nodeId) continue;
-        if (stream.migration || stream.relocating) {
-          summary.moving++;
-          continue;
-        }
-        const publisher = room.participants.get(stream.participantId);
-        if (publisher?.headless) {
-          if (options.force) {
-            summary.removed++;
-            work.push(this.#removeStream(room, stream, 'publisher-lost'));
-          } else {
-            summary.whipOnly.push({ room: room.name, streamId: stream.streamId });
-          }
-          continue;
-        }
-        summary.started++;
-        work.push(
-          stream.live
-            ? this.#migrate(room, stream)
-            : this.#replaceOtm(room, stream, `node ${nodeId} draining`, undefined, true),
-        );
-      }
-    }
-    await Promise.all(work);
-    return summary;
+  /** See StreamMigrator.migrateOff. */
+  migrateOff(nodeId: string, options: { force?: boolean } = {}): Promise<MigrationSummary> {
+    return this.#migrator.migrateOff(nodeId, options);
   }
 
   /** Streams of this controller's rooms whose OTM is on `nodeId` (a migrating one counts where its record points). */
@@ -674,192 +637,6 @@ export class RoomService {
       for (const stream of room.streams.values()) if (stream.nodeId === nodeId) count++;
     }
     return count;
-  }
-
-  async #migrate(room: Room, stream: StreamRecord): Promise<void> {
-    const from: OtmLocation = {
-      nodeId: stream.nodeId,
-      nodeUrl: stream.nodeUrl,
-      nodeStartedAt: stream.nodeStartedAt,
-    };
-    const migration: StreamMigration = {
-      phase: 'placing',
-      from,
-      to: undefined,
-      waiting: new Set(),
-      startedAt: Date.now(),
-      timer: undefined,
-    };
-    stream.migration = migration;
-    let node: NodeReport;
-    try {
-      node = await this.#placeOtm(room.name, stream.streamId, this.#publisherOf(room, stream), from.nodeId);
-    } catch (error) {
-      if (stream.migration === migration) stream.migration = undefined;
-      this.#log.warn('could not place a draining node’s stream elsewhere; trying again later', {
-        room: room.name,
-        streamId: stream.streamId,
-        error,
-      });
-      return;
-    }
-    if (
-      stream.migration !== migration ||
-      room.streams.get(stream.streamId) !== stream ||
-      this.rooms.get(room.name) !== room
-    ) {
-      // The stream ended, failed over or went to another controller while the new OTM was made.
-      await this.#closeOtm(node.url, stream.streamId);
-      return;
-    }
-    migration.phase = 'connecting';
-    migration.to = { nodeId: node.nodeId, nodeUrl: node.url, nodeStartedAt: node.startedAt };
-    migration.timer = setTimeout(() => {
-      this.#migrationFallback(room, stream, migration).catch((error) =>
-        this.#log.error('moving a stream whose publisher did not follow failed', { error }),
-      );
-    }, this.#migrationTimings.connectTimeoutMs);
-    this.#log.info('stream migrating', {
-      room: room.name,
-      streamId: stream.streamId,
-      from: from.nodeId,
-      to: node.nodeId,
-    });
-    room.participants.get(stream.participantId)?.sink?.send({
-      type: 'streamMigrating',
-      streamId: stream.streamId,
-      grant: this.#grantAt(room.name, stream, node.url, stream.participantId, 'publish'),
-    });
-  }
-
-  /** The publisher reached the new OTM: the stream is there now, subscribers follow. */
-  #handOver(room: Room, stream: StreamRecord, event: { hasAudio: boolean; hasVideo: boolean }): void {
-    const migration = stream.migration;
-    if (!migration?.to || migration.phase !== 'connecting') return;
-    clearTimeout(migration.timer);
-    migration.phase = 'handing-over';
-    this.#moveRecord(stream, migration.to);
-    stream.hasAudio = event.hasAudio;
-    stream.hasVideo = event.hasVideo;
-    stream.live = true;
-    clearTimeout(stream.publisherLostTimer);
-    stream.publisherLostTimer = undefined;
-    // The old OTM's subscribers are who the hand-over waits for; the new OTM starts with none. A
-    // room taken over from a snapshot does not know them: everyone else with a socket may be one.
-    migration.waiting = stream.subscribersKnown ? stream.subscribers : this.#othersWithSockets(room, stream);
-    stream.subscribers = new Set();
-    stream.subscribersKnown = true;
-    this.stats.migrations++;
-    this.#decisionsOf(migration.from.nodeId).migrationsFrom++;
-    this.#log.info('stream migrated: subscribers switching', {
-      room: room.name,
-      streamId: stream.streamId,
-      from: migration.from.nodeId,
-      to: migration.to.nodeId,
-      ms: Date.now() - migration.startedAt,
-    });
-    room.broadcast({ type: 'streamMoved', stream: stream.info() });
-    this.#changed(room.name);
-    if (migration.waiting.size === 0) {
-      this.#endMigration(room, stream, migration);
-      return;
-    }
-    migration.timer = setTimeout(
-      () => this.#endMigration(room, stream, migration),
-      this.#migrationTimings.handoverTimeoutMs,
-    );
-  }
-
-  /** Subscribers left the old OTM (or the time is up): it closes, and the publisher's old connection with it. */
-  #endMigration(room: Room, stream: StreamRecord, migration: StreamMigration): void {
-    if (stream.migration !== migration) return;
-    clearTimeout(migration.timer);
-    stream.migration = undefined;
-    if (migration.waiting.size > 0)
-      this.#log.info('old OTM closed with subscribers still on it', {
-        streamId: stream.streamId,
-        waiting: migration.waiting.size,
-      });
-    room.participants
-      .get(stream.participantId)
-      ?.sink?.send({ type: 'streamMigrated', streamId: stream.streamId });
-    void this.#closeOtm(migration.from.nodeUrl, stream.streamId);
-  }
-
-  /**
-   * The publisher did not reach the new OTM in time (an older client, a failed connection): the
-   * stream moves there as after a node failure, its publisher republishing, subscribers waiting.
-   */
-  async #migrationFallback(room: Room, stream: StreamRecord, migration: StreamMigration): Promise<void> {
-    if (stream.migration !== migration || !migration.to || migration.phase !== 'connecting') return;
-    stream.migration = undefined;
-    if (room.streams.get(stream.streamId) !== stream || this.rooms.get(room.name) !== room) return;
-    this.#moveRecord(stream, migration.to);
-    stream.subscribers = new Set();
-    stream.subscribersKnown = true;
-    stream.live = false;
-    clearTimeout(stream.publisherLostTimer);
-    stream.publisherLostTimer = undefined;
-    this.stats.migrationFallbacks++;
-    this.#log.warn('publisher did not follow its migrating stream: moved as after a failure', {
-      room: room.name,
-      streamId: stream.streamId,
-      from: migration.from.nodeId,
-      to: migration.to.nodeId,
-    });
-    room.broadcast({ type: 'streamMoved', stream: stream.info() });
-    this.#changed(room.name);
-    await this.#closeOtm(migration.from.nodeUrl, stream.streamId);
-  }
-
-  /** Stops a migration (the stream ends or fails over): the OTM its record does not point at closes. */
-  #cancelMigration(stream: StreamRecord): Promise<void> {
-    const migration = stream.migration;
-    if (!migration) return Promise.resolve();
-    clearTimeout(migration.timer);
-    stream.migration = undefined;
-    const other = migration.phase === 'handing-over' ? migration.from : migration.to;
-    return other && other.nodeId !== stream.nodeId
-      ? this.#closeOtm(other.nodeUrl, stream.streamId)
-      : Promise.resolve();
-  }
-
-  /** Node events of the other OTM of a migrating stream; true when handled. */
-  #migrationEvent(room: Room, stream: StreamRecord, event: NodeEvent): boolean {
-    const migration = stream.migration;
-    if (!migration) return false;
-    if (migration.phase === 'connecting' && migration.to?.nodeId === event.nodeId) {
-      if (event.type === 'publisherConnected') this.#handOver(room, stream, event);
-      else if (event.type === 'otmClosed' && event.reason !== CLOSED_BY_CONTROLLER) {
-        // The new OTM's worker died: the next look at the draining node starts over.
-        clearTimeout(migration.timer);
-        stream.migration = undefined;
-      }
-      return true;
-    }
-    if (migration.phase === 'handing-over' && migration.from.nodeId === event.nodeId) {
-      if (event.type === 'subscriberDisconnected') {
-        migration.waiting.delete(event.participantId);
-        if (migration.waiting.size === 0) this.#endMigration(room, stream, migration);
-      }
-      return true;
-    }
-    return false;
-  }
-
-  #othersWithSockets(room: Room, stream: StreamRecord): Set<string> {
-    const ids = new Set<string>();
-    for (const participant of room.participants.values()) {
-      if (participant.participantId !== stream.participantId && participant.sink && !participant.headless)
-        ids.add(participant.participantId);
-    }
-    return ids;
-  }
-
-  #moveRecord(stream: StreamRecord, to: OtmLocation): void {
-    stream.nodeId = to.nodeId;
-    stream.nodeUrl = to.nodeUrl;
-    stream.nodeStartedAt = to.nodeStartedAt;
   }
 
   #publisherOf(room: Room, stream: StreamRecord): Pick<Participant, 'participantId' | 'region'> {
@@ -948,7 +725,7 @@ export class RoomService {
   ): Promise<void> {
     if (stream.relocating) return;
     // Not awaited: a second loss report must find the stream relocating at once.
-    void this.#cancelMigration(stream);
+    void this.#migrator.cancel(stream);
     // A WHIP-only publisher (OBS) never hears that its stream moved: there is nothing to keep.
     if (room.participants.get(stream.participantId)?.headless) {
       await this.#removeStream(room, stream, 'publisher-lost');
@@ -1001,7 +778,7 @@ export class RoomService {
   async #removeStream(room: Room, stream: StreamRecord, reason: StreamRemovedReason): Promise<void> {
     if (!room.streams.delete(stream.streamId)) return;
     clearTimeout(stream.publisherLostTimer);
-    const migrationClosed = this.#cancelMigration(stream);
+    const migrationClosed = this.#migrator.cancel(stream);
     this.#streamRooms.delete(stream.streamId);
     const participant = room.participants.get(stream.participantId);
     participant?.streamIds.delete(stream.streamId);
@@ -1138,7 +915,7 @@ export class RoomService {
       for (const stream of room.streams.values()) {
         clearTimeout(stream.publisherLostTimer);
         this.#streamRooms.delete(stream.streamId);
-        closing.push(this.#closeOtm(stream.nodeUrl, stream.streamId), this.#cancelMigration(stream));
+        closing.push(this.#closeOtm(stream.nodeUrl, stream.streamId), this.#migrator.cancel(stream));
       }
       this.rooms.delete(room.name);
       this.#observe((o) => o.roomClosed?.(room.name, reason));
