@@ -5,6 +5,7 @@ import { MemoryClusterBus } from '../../src/cluster/memory/MemoryClusterBus.ts';
 import { RedisClusterBus } from '../../src/cluster/redis/RedisClusterBus.ts';
 import { RedisServer } from '../support/redisServer.ts';
 import { waitFor } from '../support/startTestCluster.ts';
+import { onMemoryAndRedis } from './onMemoryAndRedis.ts';
 
 /** Two endpoints of one bus (two processes in cluster mode), and the contract between them. */
 function contract(name: string, open: () => Promise<[ClusterBus, ClusterBus]>, cleanup: () => Promise<void>) {
@@ -48,29 +49,16 @@ function contract(name: string, open: () => Promise<[ClusterBus, ClusterBus]>, c
   });
 }
 
-contract(
-  'memory',
-  async () => {
+onMemoryAndRedis(contract, {
+  memory: (): [ClusterBus, ClusterBus] => {
     const bus = new MemoryClusterBus();
     return [bus, bus];
   },
-  async () => {},
-);
-
-let redis: RedisServer | undefined;
-contract(
-  'Redis',
-  async () => {
-    redis = await RedisServer.start();
-    return [
-      new RedisClusterBus({ url: redis.url, keyPrefix: 'test:' }),
-      new RedisClusterBus({ url: redis.url, keyPrefix: 'test:' }),
-    ];
-  },
-  async () => {
-    await redis?.stop();
-  },
-);
+  redis: (url): [ClusterBus, ClusterBus] => [
+    new RedisClusterBus({ url, keyPrefix: 'test:' }),
+    new RedisClusterBus({ url, keyPrefix: 'test:' }),
+  ],
+});
 
 describe('Redis cluster bus across a Redis restart', () => {
   it('subscriptions come back by themselves', async () => {

@@ -6,6 +6,7 @@ import type { NodeReport } from '../../src/cluster/NodeReport.ts';
 import { RedisClusterState } from '../../src/cluster/redis/RedisClusterState.ts';
 import { RedisServer } from '../support/redisServer.ts';
 import { waitFor } from '../support/startTestCluster.ts';
+import { onMemoryAndRedis } from './onMemoryAndRedis.ts';
 
 function report(nodeId: string, otms = 0): NodeReport {
   return {
@@ -104,23 +105,10 @@ function contract(name: string, open: () => Promise<ClusterState>, cleanup: () =
   });
 }
 
-contract(
-  'memory',
-  async () => new MemoryClusterState(),
-  async () => {},
-);
-
-let redis: RedisServer | undefined;
-contract(
-  'Redis',
-  async () => {
-    redis = await RedisServer.start();
-    return new RedisClusterState({ url: redis.url, keyPrefix: 'test:' });
-  },
-  async () => {
-    await redis?.stop();
-  },
-);
+onMemoryAndRedis(contract, {
+  memory: () => new MemoryClusterState(),
+  redis: (url) => new RedisClusterState({ url, keyPrefix: 'test:' }),
+});
 
 describe('Redis cluster state across a Redis restart', () => {
   it('recovers from the nodes’ next heartbeats', async () => {

@@ -5,6 +5,7 @@ import type { RoomDirectory } from '../../src/cluster/RoomDirectory.ts';
 import { RedisRoomDirectory } from '../../src/cluster/redis/RedisRoomDirectory.ts';
 import { RedisServer } from '../support/redisServer.ts';
 import { waitFor } from '../support/startTestCluster.ts';
+import { onMemoryAndRedis } from './onMemoryAndRedis.ts';
 
 let unique = 0;
 /** Each test gets its own room names, so the suite shares one directory without cross-talk. */
@@ -153,23 +154,10 @@ function contract(name: string, open: () => Promise<RoomDirectory>, cleanup: () 
   });
 }
 
-contract(
-  'memory',
-  async () => new MemoryRoomDirectory(),
-  async () => {},
-);
-
-let redis: RedisServer | undefined;
-contract(
-  'Redis',
-  async () => {
-    redis = await RedisServer.start();
-    return new RedisRoomDirectory({ url: redis.url, keyPrefix: 'test:' });
-  },
-  async () => {
-    await redis?.stop();
-  },
-);
+onMemoryAndRedis(contract, {
+  memory: () => new MemoryRoomDirectory(),
+  redis: (url) => new RedisRoomDirectory({ url, keyPrefix: 'test:' }),
+});
 
 describe('Redis room directory across a Redis restart', () => {
   it('starts a new epoch, so controllers know every lease is gone', async () => {
