@@ -25,7 +25,8 @@ import {
   readPageProbe,
   resetPageProbe,
 } from '../test/support/pageProbe.ts';
-import { childPids, FailoverCluster, logTime, poll, processAlive } from './failover/FailoverCluster.ts';
+import { childPids, processAlive } from '../test/support/processTree.ts';
+import { FailoverCluster, logTime, poll } from './failover/FailoverCluster.ts';
 import { type ChromiumJoin, runJoinTrials } from './failover/joinTrials.ts';
 import { busySince, cpuTimes } from './failover/machineLoad.ts';
 import {

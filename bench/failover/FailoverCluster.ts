@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import type { NodeReport } from '../../src/cluster/NodeReport.ts';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import {
@@ -127,35 +126,6 @@ export async function poll<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
-/** Child pids of a process, from /proc (Linux): a node's media workers. */
-export function childPids(pid: number): number[] {
-  const pids: number[] = [];
-  let tasks: string[] = [];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return pids;
-  }
-  for (const task of tasks) {
-    try {
-      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      if (text) pids.push(...text.split(/\s+/).map(Number));
-    } catch {
-      // The thread ended while we looked.
-    }
-  }
-  return pids;
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

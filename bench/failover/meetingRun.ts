@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
-import { childPids, type FailoverCluster, poll, processAlive } from './FailoverCluster.ts';
+import { childPids, processAlive } from '../../test/support/processTree.ts';
+import { type FailoverCluster, poll } from './FailoverCluster.ts';
 
 /** One person of a bench meeting, in a Chromium page of a context of its own. */
 export interface MeetingPerson {

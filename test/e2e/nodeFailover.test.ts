@@ -11,7 +11,7 @@
  * first frame decoded on the new one.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, describe } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { NodeReport } from '../../src/cluster/NodeReport.ts';
@@ -32,7 +32,8 @@ import {
 } from '../support/meetingPage.ts';
 import { installPageProbe } from '../support/pageProbe.ts';
 import { type ControllerProcess, ProcessCluster } from '../support/processCluster.ts';
-import { processAlive, waitFor } from '../support/startTestCluster.ts';
+import { childPids, processAlive } from '../support/processTree.ts';
+import { waitFor } from '../support/startTestCluster.ts';
 
 const ROOM = 'e2e-failover';
 const NAMES = ['Ada', 'Grace', 'Linus'] as const;
@@ -56,26 +57,6 @@ const PRESENCE_LIMIT_MS = 3_500;
 const FAILOVER_START_LIMIT_MS = 4_500;
 
 type Participant = MeetingPage;
-
-/** Child pids of a process, from /proc (Linux): a node's media workers. */
-function childPids(pid: number): number[] {
-  const pids: number[] = [];
-  let tasks: string[] = [];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return pids;
-  }
-  for (const task of tasks) {
-    try {
-      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      if (text) pids.push(...text.split(/\s+/).map(Number));
-    } catch {
-      // The thread ended while we looked.
-    }
-  }
-  return pids;
-}
 
 /** The parent pid of a live process, from /proc/<pid>/stat (after the command, which may hold spaces). */
 function parentPid(pid: number): number | undefined {

@@ -12,13 +12,8 @@ import type { ServerMessage } from '../../src/protocol/roomSignalling.ts';
 import { signJwt } from '../../src/security/jwt.ts';
 import { type MediaGrantClaims, MediaTokens } from '../../src/security/MediaTokens.ts';
 import type { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
-import {
-  api,
-  processAlive,
-  startTestCluster,
-  stopTestCluster,
-  waitFor,
-} from '../support/startTestCluster.ts';
+import { processAlive } from '../support/processTree.ts';
+import { api, startTestCluster, stopTestCluster, waitFor } from '../support/startTestCluster.ts';
 import {
   createWeriftPeer,
   endSession,

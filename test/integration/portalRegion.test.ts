@@ -18,7 +18,8 @@ import { NodeAgent } from '../../src/node/NodeAgent.ts';
 import type { RoomView } from '../../src/protocol/httpApi.ts';
 import { controllerExtensions, openConfiguredDatabase, preparePortal } from '../../src/start/portalSetup.ts';
 import { bbbCall, SignallingMember, xmlTag } from '../support/portalClient.ts';
-import { openUdpSockets, processAlive, waitFor } from '../support/startTestCluster.ts';
+import { processAlive } from '../support/processTree.ts';
+import { openUdpSockets, waitFor } from '../support/startTestCluster.ts';
 
 const SECRET = 'region-tenant-secret-0123456789';
 const API_KEY = 'region-test-key';

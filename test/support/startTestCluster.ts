@@ -4,6 +4,7 @@ import type { DotmConfig } from '../../src/config/DotmConfig.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { quietLogger } from '../../src/log/Logger.ts';
 import { EmbeddedCluster } from '../../src/start/EmbeddedCluster.ts';
+import { processAlive } from './processTree.ts';
 
 /** The embedded system on free ports, one worker per node, quiet unless DOTM_LOG_LEVEL is set. */
 export async function startTestCluster(
@@ -57,16 +58,6 @@ export async function waitFor<T>(
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** True while a process with this pid exists. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
