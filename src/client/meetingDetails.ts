@@ -14,7 +14,7 @@ export interface MeetingDetails {
    */
   logoutUrl?: string;
   /** The meeting's name as its portal created it (plain text). */
-  name?: string;
+  meetingName?: string;
   /** How the page arranges the streams; absent: 'smart'. */
   layout?: MeetingLayout;
   /** The document the portal attached for everyone: an absolute http(s) URL and its name. */
@@ -26,9 +26,7 @@ const LAYOUTS: ReadonlySet<string> = new Set(['smart', 'presentation-focus', 'vi
 /** The details in a join answer or a stored entry, checked; undefined when there are none. */
 export function meetingDetailsOf(source: unknown): MeetingDetails | undefined {
   if (typeof source !== 'object' || source === null) return undefined;
-  const { welcome, logoutUrl, layout, presentation, meetingName, name } = source as Record<string, unknown>;
-  // A join answer says `meetingName`; a stored entry (these details as saved) says `name`.
-  const title = typeof meetingName === 'string' ? meetingName : name;
+  const { welcome, logoutUrl, layout, presentation, meetingName } = source as Record<string, unknown>;
   const safeUrl = absoluteHttpUrl(logoutUrl);
   const document =
     typeof presentation === 'object' && presentation !== null
@@ -37,7 +35,9 @@ export function meetingDetailsOf(source: unknown): MeetingDetails | undefined {
   const documentUrl = absoluteHttpUrl(document.url);
   const details: MeetingDetails = {
     ...(typeof welcome === 'string' && welcome.trim() !== '' ? { welcome } : {}),
-    ...(typeof title === 'string' && title.trim() !== '' ? { name: title.trim().slice(0, 256) } : {}),
+    ...(typeof meetingName === 'string' && meetingName.trim() !== ''
+      ? { meetingName: meetingName.trim().slice(0, 256) }
+      : {}),
     ...(safeUrl ? { logoutUrl: safeUrl } : {}),
     ...(typeof layout === 'string' && LAYOUTS.has(layout) ? { layout: layout as MeetingLayout } : {}),
     ...(documentUrl

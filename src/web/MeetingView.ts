@@ -121,7 +121,7 @@ export class MeetingView {
       this.#chat.reset(result.chat);
       byId('video-grid').dataset.layout = client.meeting?.layout ?? 'smart';
       // A portal meeting's room is an internal id: its name is what people know it by.
-      const title = client.meeting?.name;
+      const title = client.meeting?.meetingName;
       if (title) {
         byId('room-name').textContent = title;
         // The tab keeps the brand a tenant's theme may have put in (theme.ts).

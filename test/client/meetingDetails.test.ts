@@ -30,10 +30,11 @@ test('a join answer’s meeting details are kept only as the page can use them s
   );
   assert.deepEqual(
     meetingDetailsOf({ meetingName: '  Algebra I  ' }),
-    { name: 'Algebra I' },
+    { meetingName: 'Algebra I' },
     'a join answer',
   );
-  assert.deepEqual(meetingDetailsOf({ name: 'Algebra I' }), { name: 'Algebra I' }, 'as stored for a reload');
+  const stored = meetingDetailsOf({ meetingName: 'Algebra I' });
+  assert.deepEqual(meetingDetailsOf(stored), { meetingName: 'Algebra I' }, 'as stored for a reload');
   assert.deepEqual(meetingDetailsOf({ presentation: { url: 'https://docs.example/s.pdf', name: 7 } }), {
     presentation: { url: 'https://docs.example/s.pdf' },
   });

@@ -155,7 +155,7 @@ describe('a portal join link in Chromium', {
         assert.deepEqual(await welcomeOf(person.page), { first: true, text: expected, images: 0 });
         assert.equal(await person.page.evaluate(() => 'pwned' in window), false);
         assert.deepEqual(await person.page.evaluate(() => window.dotm?.meeting), {
-          name: 'Farewell seminar',
+          meetingName: 'Farewell seminar',
           welcome: expected,
           logoutUrl: `${portal.url}/goodbye`,
           layout: 'video-focus',
