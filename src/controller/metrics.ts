@@ -1,4 +1,5 @@
 import type { NodeReport } from '../cluster/NodeReport.ts';
+import { PrometheusText, type Sample } from '../http/PrometheusText.ts';
 import type { NodeDecisions, RoomService } from './RoomService.ts';
 
 /** What RoomHomes tells about this controller's standing with the room directory. */
@@ -15,20 +16,16 @@ export function renderMetrics(
   connections: number,
   homes?: HomesHealth,
 ): string {
-  const lines: string[] = [];
+  const text = new PrometheusText();
   const nodes = listedNodes ?? [];
-  const gauge = (name: string, help: string, samples: Array<[Record<string, string>, number]>) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-    for (const [labels, value] of samples) lines.push(`${name}${labelText(labels)} ${value}`);
-  };
-  const counter = (name: string, help: string, value: number) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
-  };
-  const counterByNode = (name: string, help: string, pick: (d: NodeDecisions) => number) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-    for (const [node, decisions] of rooms.stats.byNode)
-      lines.push(`${name}${labelText({ node })} ${pick(decisions)}`);
-  };
+  const gauge = (name: string, help: string, samples: Sample[]) => text.gauge(name, help, samples);
+  const counter = (name: string, help: string, value: number) => text.counter(name, help, value);
+  const counterByNode = (name: string, help: string, pick: (d: NodeDecisions) => number) =>
+    text.counter(
+      name,
+      help,
+      [...rooms.stats.byNode].map(([node, decisions]): Sample => [{ node }, pick(decisions)]),
+    );
   gauge('dotm_rooms', 'Open rooms.', [[{}, rooms.stats.rooms]]);
   gauge('dotm_participants', 'Participants in all rooms.', [[{}, rooms.stats.participants]]);
   gauge('dotm_streams', 'Published streams (one OTM each).', [[{}, rooms.stats.streams]]);
@@ -124,11 +121,5 @@ export function renderMetrics(
     'Resident memory of the node’s media workers.',
     (n) => n.load.memoryRssBytes,
   );
-  return `${lines.join('\n')}\n`;
-}
-
-function labelText(labels: Record<string, string>): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}`;
+  return text.toString();
 }

@@ -1,5 +1,6 @@
 import type { MeetingRecord } from '../db/MeetingRepository.ts';
 import type { Tenant } from '../db/TenantRepository.ts';
+import { PrometheusText, type Sample } from '../http/PrometheusText.ts';
 import type { LiveRoom } from './MeetingRuntime.ts';
 
 interface TenantCounts {
@@ -33,13 +34,13 @@ export function renderMeetingMetrics(
       if (participant.hasVideo) of.video++;
     }
   }
-  const lines: string[] = [];
-  const gauge = (name: string, help: string, pick: (c: TenantCounts) => number) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-    for (const tenant of tenants) {
-      lines.push(`${name}{tenant="${labelValue(tenant.name)}"} ${pick(counts.get(tenant.id)!)}`);
-    }
-  };
+  const text = new PrometheusText();
+  const gauge = (name: string, help: string, pick: (c: TenantCounts) => number) =>
+    text.gauge(
+      name,
+      help,
+      tenants.map((tenant): Sample => [{ tenant: tenant.name }, pick(counts.get(tenant.id)!)]),
+    );
   gauge('bbb_meetings', 'Active meetings (created and not ended), per tenant.', (c) => c.meetings);
   gauge('bbb_meetings_participants', 'Participants in active meetings, per tenant.', (c) => c.participants);
   gauge(
@@ -57,10 +58,5 @@ export function renderMeetingMetrics(
     'Participants in active meetings who publish a camera, per tenant.',
     (c) => c.video,
   );
-  return `${lines.join('\n')}\n`;
-}
-
-/** Prometheus label values escape backslash, double quote and newline. */
-function labelValue(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
+  return text.toString();
 }
