@@ -4,6 +4,7 @@ import { type ClusterBus, NODE_EVENTS_CHANNEL } from '../cluster/ClusterBus.ts';
 import type { ClusterState } from '../cluster/ClusterState.ts';
 import { MemoryRoomDirectory } from '../cluster/memory/MemoryRoomDirectory.ts';
 import type { NodeEvent } from '../cluster/NodeEvent.ts';
+import type { NodeReport } from '../cluster/NodeReport.ts';
 import type { RoomDirectory } from '../cluster/RoomDirectory.ts';
 import type { DotmConfig } from '../config/DotmConfig.ts';
 import { internalRequest, isSuccess } from '../http/internalRequest.ts';
@@ -235,8 +236,14 @@ export class Controller {
     await this.homes.start();
     this.#nodeWatch = setInterval(
       () => {
-        this.#nodeWatcher.check().catch((error) => this.#log.warn('node watch failed', { error }));
-        this.#checkDrains();
+        // One listing per look serves both the watch for lost nodes and the drains.
+        clusterState.listNodes().then(
+          (nodes) => {
+            this.#nodeWatcher.check(nodes).catch((error) => this.#log.warn('node watch failed', { error }));
+            this.#checkDrains(nodes);
+          },
+          (error) => this.#log.warn('node watch failed', { error }),
+        );
       },
       Math.max(100, Math.floor(config.cluster.nodeTimeoutMs / 10)),
     );
@@ -279,11 +286,11 @@ export class Controller {
   }
 
   /** Streams of this controller's rooms leave draining nodes (NodeDrainer). */
-  #checkDrains(): void {
+  #checkDrains(nodes: readonly NodeReport[]): void {
     if (this.#drainChecking) return;
     this.#drainChecking = true;
     this.#drainer
-      .check()
+      .check(nodes)
       .catch((error) => this.#log.warn('drain check failed', { error }))
       .finally(() => {
         this.#drainChecking = false;

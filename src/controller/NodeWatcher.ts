@@ -29,8 +29,9 @@ export class NodeWatcher {
     this.#events = events;
   }
 
-  async check(): Promise<void> {
-    const live = new Map((await this.#clusterState.listNodes()).map((n) => [n.nodeId, n]));
+  /** `nodes`: the live nodes when the caller has just listed them (else they are listed here). */
+  async check(nodes?: readonly NodeReport[]): Promise<void> {
+    const live = new Map((nodes ?? (await this.#clusterState.listNodes())).map((n) => [n.nodeId, n]));
     for (const [nodeId, known] of [...this.#known]) {
       const now = live.get(nodeId);
       if (now?.startedAt === known.startedAt) continue;
