@@ -130,20 +130,13 @@ export class RoomHomes {
     this.#log = options.log.child({ component: 'homes', controllerId: options.controllerId });
     // The writer's saves and deletes go through the fence: only while this controller holds the lease.
     const directory = options.directory;
-    const fencedWrites = new Proxy(directory, {
-      get: (target, property) => {
-        if (property === 'saveSnapshot')
-          return async (room: string, snapshot: unknown) =>
-            this.#refused(room, await directory.saveSnapshotIfHolder(room, snapshot, this.controllerId));
-        if (property === 'deleteSnapshot')
-          return async (room: string) =>
-            this.#refused(room, await directory.deleteSnapshotIfHolder(room, this.controllerId));
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
     this.writer = new RoomSnapshotWriter({
-      directory: fencedWrites,
+      directory: {
+        saveSnapshot: async (room, snapshot) =>
+          this.#refused(room, await directory.saveSnapshotIfHolder(room, snapshot, this.controllerId)),
+        deleteSnapshot: async (room) =>
+          this.#refused(room, await directory.deleteSnapshotIfHolder(room, this.controllerId)),
+      },
       snapshotOf: (room) => options.host.snapshotOf(room),
       afterDelete: (room) => this.#releaseIfGone(room),
       flushTimeoutMs: Math.max(250, Math.floor(this.#leaseMs / 3)),

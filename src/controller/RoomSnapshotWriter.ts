@@ -3,7 +3,8 @@ import type { Logger } from '../log/Logger.ts';
 import type { RoomSnapshot } from './rooms/RoomSnapshot.ts';
 
 export interface RoomSnapshotWriterOptions {
-  directory: RoomDirectory;
+  /** Where snapshots go: the room directory, or (RoomHomes) its writes fenced by the room's lease. */
+  directory: Pick<RoomDirectory, 'saveSnapshot' | 'deleteSnapshot'>;
   /** The room's state now, or undefined when the room is closed (its snapshot is then deleted). */
   snapshotOf(room: string): RoomSnapshot | undefined;
   /** After a closed room's snapshot was deleted (the lease can go). */
