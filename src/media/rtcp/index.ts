@@ -9,6 +9,7 @@ export {
 } from './KeyframeRequestAggregator.ts';
 export { buildNack, type GenericNack, nackToSequenceNumbers, parseNack } from './nack.ts';
 export { buildPli, type PictureLossIndication, parsePli } from './pli.ts';
+export { RoundTripEstimator } from './RoundTripEstimator.ts';
 export {
   buildReceiverReport,
   MAX_REPORT_BLOCKS,

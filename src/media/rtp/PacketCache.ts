@@ -15,7 +15,8 @@ export interface PacketCacheOptions {
    * The cache holds at least this much of each stream: a slab that one pass of the stream fills in less
    * time (twice in a row, or once in less than 3/4 of it) is doubled (up to maxBytes), and one that
    * twice in a row holds more than 2.5 times this is halved (down to initialBytes). Default 1000 ms,
-   * enough for NACKs: a viewer asks within an RTT.
+   * enough for NACKs: a viewer asks within an RTT. The owner may change it later (minRetentionMs), e.g.
+   * as the viewers' round-trip times become known; the slabs follow over their next passes.
    */
   minRetentionMs?: number;
   /** First and smallest slab per SSRC; default 16 KiB (about 2 s of Opus, 0.04 s of 3 Mbit/s video). */
@@ -77,7 +78,7 @@ const GROW_AT_ONCE_BELOW = 0.75;
 export class PacketCache {
   readonly capacity: number;
   readonly maxPacketSize: number;
-  readonly #minRetentionMs: number;
+  #minRetentionMs: number;
   readonly #initialBytes: number;
   readonly #maxBytes: number;
   readonly #rings = new Map<number, SsrcRing>();
@@ -101,6 +102,16 @@ export class PacketCache {
     let largest = this.#initialBytes;
     while (largest * 2 <= maxBytes) largest *= 2;
     this.#maxBytes = largest;
+  }
+
+  get minRetentionMs(): number {
+    return this.#minRetentionMs;
+  }
+
+  /** From the next pass on, slabs are sized to hold at least this long of their streams. */
+  set minRetentionMs(ms: number) {
+    if (!(ms > 0)) throw new RangeError('PacketCache retention must be a positive number of milliseconds');
+    this.#minRetentionMs = ms;
   }
 
   /** Bytes of slab held for `ssrc` (0 when none): for tests and memory accounting. */

@@ -145,6 +145,27 @@ describe('PacketCache', () => {
     }
   });
 
+  it('follows a retention changed while it runs: shorter halves the slabs, longer grows them back', () => {
+    const cache = new PacketCache({ capacity: 2048, initialBytes: 4096, minRetentionMs: 1000 });
+    // 100 packets of 1000 bytes per second: 128 KiB for 1 s.
+    let sequence = 0;
+    let ms = 0;
+    for (; ms < 5000; ms += 10) cache.put(packet(7, sequence++, 1000), 1000, ms);
+    assert.equal(cache.slabBytes(7), 128 * 1024);
+    // 250 ms: a 32 KiB pass (0.33 s) holds it, and a 64 KiB one (0.65 s) holds 2.5 times it.
+    cache.minRetentionMs = 250;
+    for (; ms < 15_000; ms += 10) cache.put(packet(7, sequence++, 1000), 1000, ms);
+    assert.equal(cache.slabBytes(7), 32 * 1024);
+    for (let s = sequence - 25; s < sequence; s++) assert.ok(cache.get(7, s), `sequence ${s} within 250 ms`);
+    cache.minRetentionMs = 1000;
+    for (; ms < 20_000; ms += 10) cache.put(packet(7, sequence++, 1000), 1000, ms);
+    assert.equal(cache.slabBytes(7), 128 * 1024);
+    assert.throws(() => {
+      cache.minRetentionMs = 0;
+    }, RangeError);
+    assert.equal(cache.minRetentionMs, 1000);
+  });
+
   it('keeps what it held when it halves a slab', () => {
     const cache = new PacketCache({ capacity: 2048, initialBytes: 4096, minRetentionMs: 1000 });
     let sequence = 0;
