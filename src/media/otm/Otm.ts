@@ -198,6 +198,7 @@ export class Otm {
       onConnected: () => {},
       onKeyframeRequest: (_subscriber, kind) => forwarder.requestKeyframe(kind),
       onNack: (subscriber, ssrc, sequences) => forwarder.answerNack(subscriber, ssrc, sequences),
+      onReceiverReports: (_subscriber, blocks) => forwarder.handleReceiverReports(blocks),
       onClosed: (subscriber, reason) => {
         if (forwarder.removeSubscriber(subscriber)) {
           this.#events.onSubscriberDisconnected(this, subscriber.participantId, reason);

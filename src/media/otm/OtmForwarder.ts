@@ -2,6 +2,8 @@ import { parseRtcpCompound } from '../rtcp/compound.ts';
 import { buildFir } from '../rtcp/fir.ts';
 import { KeyframeRequestAggregator, type KeyframeRequestKind } from '../rtcp/KeyframeRequestAggregator.ts';
 import { buildPli } from '../rtcp/pli.ts';
+import { RoundTripEstimator } from '../rtcp/RoundTripEstimator.ts';
+import type { ReportBlock } from '../rtcp/reportBlock.ts';
 import { buildSenderReport } from '../rtcp/senderReport.ts';
 import { isH264Keyframe } from '../rtp/h264.ts';
 import type { NackGeneratorOptions } from '../rtp/NackGenerator.ts';
@@ -54,6 +56,26 @@ export interface OtmCounters {
 const REPORT_INTERVAL_MS = 1000;
 /** libwebrtc's default transport-cc feedback interval. */
 const TRANSPORT_FEEDBACK_INTERVAL_MS = 100;
+/** NACK cache retention: this many RTTs of the farthest viewer (its NACK and two retries, as libwebrtc's sender keeps)… */
+const NACK_RETENTION_RTTS = 3;
+/** …but at least this long (a burst of loss, the viewer's own delay before it asks; Janus keeps 200 ms)… */
+const MIN_NACK_RETENTION_MS = 250;
+/** …and at most this long (the cache's index covers about 5 s of a 3 Mbit/s camera). */
+const MAX_NACK_RETENTION_MS = 3000;
+/** Until a viewer reports its RTT (browsers do from their second receiver report): libwebrtc's floor. */
+const UNKNOWN_RTT_NACK_RETENTION_MS = 1000;
+
+/**
+ * How long the OTM keeps its packets for viewers' NACKs, given the largest recent viewer RTT. Sized by
+ * RTT, like Janus's NACK queue, rather than one figure for every network: the cache is most of what an
+ * OTM's viewers cost in memory, and on a LAN a second of 3 Mbit/s video (512 KiB a camera) is held for
+ * NACKs that come within milliseconds.
+ */
+export function nackRetentionMs(maxViewerRttMs: number | undefined): number {
+  if (maxViewerRttMs === undefined) return UNKNOWN_RTT_NACK_RETENTION_MS;
+  const ms = Math.round(NACK_RETENTION_RTTS * maxViewerRttMs);
+  return Math.min(MAX_NACK_RETENTION_MS, Math.max(MIN_NACK_RETENTION_MS, ms));
+}
 
 /**
  * The media path of one OTM, without signalling: publisher RTP in, renumbered once into the OTM's
@@ -78,6 +100,8 @@ export class OtmForwarder {
   readonly #subscribers = new Map<string, SubscriberLeg>();
   readonly #cache: PacketCache;
   readonly #keyframes: KeyframeRequestAggregator;
+  /** Viewers' RTTs, from their receiver reports on the SRs we forward: they size the NACK cache. */
+  readonly #roundTrips = new RoundTripEstimator();
   readonly #reportTimer: NodeJS.Timeout;
   #transportFeedbackTimer: NodeJS.Timeout | undefined;
   /** One timer for whatever feedback is due next: a NACK retry or a coalesced keyframe request. */
@@ -89,9 +113,20 @@ export class OtmForwarder {
 
   constructor(options: OtmForwarderOptions) {
     this.#options = options;
-    this.#cache = new PacketCache({ capacity: options.nackCachePackets });
+    this.#cache = new PacketCache({
+      capacity: options.nackCachePackets,
+      minRetentionMs: UNKNOWN_RTT_NACK_RETENTION_MS,
+    });
     this.#keyframes = new KeyframeRequestAggregator({ intervalMs: options.keyframeRequestIntervalMs });
-    this.#reportTimer = setInterval(() => this.#sendReports(), REPORT_INTERVAL_MS);
+    this.#reportTimer = setInterval(() => {
+      this.#cache.minRetentionMs = nackRetentionMs(this.#roundTrips.maxRttMs(Date.now()));
+      this.#sendReports();
+    }, REPORT_INTERVAL_MS);
+  }
+
+  /** How long packets are currently kept for viewers' NACKs (see nackRetentionMs). */
+  get nackRetentionMs(): number {
+    return this.#cache.minRetentionMs;
   }
 
   get tracks(): ReadonlyMap<MediaKind, OtmTrack> {
@@ -228,10 +263,23 @@ export class OtmForwarder {
       for (const subscriber of this.#subscribers.values()) {
         if (subscriber.connected) subscriber.transport.sendRtcp(report);
       }
+      // The viewers' reports name this SR by its NTP time, which we pass on unchanged.
+      this.#roundTrips.senderReportSent(rtcp.ntpSeconds, rtcp.ntpFraction, nowMs);
     }
   }
 
   // ── viewers' feedback ────────────────────────────────────────────────────────────
+
+  /** A viewer's report blocks (from its RR or SR): those on our tracks give its RTT. */
+  handleReceiverReports(blocks: readonly ReportBlock[]): void {
+    const nowMs = Date.now();
+    for (const block of blocks) {
+      for (const track of this.#tracks.values()) {
+        if (track.ssrc === block.ssrc)
+          this.#roundTrips.reportReceived(block.lastSr, block.delaySinceLastSr, nowMs);
+      }
+    }
+  }
 
   /** A viewer (or a newly connected one) needs a key frame: at most one request per interval goes up. */
   requestKeyframe(kind: KeyframeRequestKind): void {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseRtcpCompound } from '../rtcp/compound.ts';
 import type { KeyframeRequestKind } from '../rtcp/KeyframeRequestAggregator.ts';
 import { nackToSequenceNumbers } from '../rtcp/nack.ts';
+import type { ReportBlock } from '../rtcp/reportBlock.ts';
 import { type RtpRewrite, writeEgressPacket } from '../rtp/RtpEgressWriter.ts';
 import { rtpSequence, rtpTimestamp } from '../rtp/rtpHeader.ts';
 import type { MediaKind, NegotiatedTrack } from '../sdp/types.ts';
@@ -17,6 +18,8 @@ export interface SubscriberLegEvents {
   onConnected(leg: SubscriberLeg): void;
   onKeyframeRequest(leg: SubscriberLeg, kind: KeyframeRequestKind): void;
   onNack(leg: SubscriberLeg, ssrc: number, sequences: number[]): void;
+  /** The viewer's receiver report blocks, on what it receives from us. */
+  onReceiverReports(leg: SubscriberLeg, blocks: readonly ReportBlock[]): void;
   onClosed(leg: SubscriberLeg, reason: TransportCloseReason | 'deleted' | 'otm-closed'): void;
 }
 
@@ -78,6 +81,10 @@ export class SubscriberLeg {
           break;
         case 'nack':
           this.#events.onNack(this, rtcp.mediaSsrc, nackToSequenceNumbers(rtcp));
+          break;
+        case 'rr':
+        case 'sr':
+          if (rtcp.reports.length > 0) this.#events.onReceiverReports(this, rtcp.reports);
           break;
         default:
           break;

@@ -5,6 +5,7 @@ import { parseRtcpCompound, type RtcpPacket } from '../../../src/media/rtcp/comp
 import { buildFir } from '../../../src/media/rtcp/fir.ts';
 import { buildNack } from '../../../src/media/rtcp/nack.ts';
 import { buildPli } from '../../../src/media/rtcp/pli.ts';
+import { buildReceiverReport } from '../../../src/media/rtcp/receiverReport.ts';
 import { buildSenderReport, ntpMiddle32 } from '../../../src/media/rtcp/senderReport.ts';
 import { TWCC_NOT_RECEIVED } from '../../../src/media/rtcp/transportWideCc.ts';
 import { rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../../../src/media/rtp/rtpHeader.ts';
@@ -191,6 +192,57 @@ describe('OtmForwarder', () => {
       assert.deepEqual(resent[0], viewer.transport.rtp[0], 'byte for byte what the viewer first got');
       assert.equal(forwarder.counters.nacksAnswered, 2);
       assert.equal(forwarder.counters.nacksMissed, 1, 'never sent: nothing to resend');
+    });
+  });
+
+  describe('NACK cache retention', () => {
+    /** A viewer's RR on `ssrc`, naming the SR of NTP time `ntp` and received `delayMs` ago. */
+    function receiverReport(ssrc: number, ntp: [number, number], delayMs: number): Buffer {
+      return buildReceiverReport(0x7777, [
+        {
+          ssrc,
+          fractionLost: 0,
+          cumulativeLost: 0,
+          extendedHighestSequence: 0,
+          jitter: 0,
+          lastSr: ntpMiddle32(ntp[0], ntp[1]),
+          delaySinceLastSr: Math.round(delayMs * 65.536),
+        },
+      ]);
+    }
+
+    it('is 3 RTTs of the farthest viewer, from their reports on the SRs it forwards; 1 s until they report', () => {
+      const { leg } = connectPublisher(forwarder);
+      const near = connectSubscriber(forwarder);
+      const far = connectSubscriber(forwarder);
+      receive(forwarder, leg, videoPacket({ ssrc: VIDEO_SSRC, sequence: 1, timestamp: 0, keyframe: true }));
+      assert.equal(forwarder.nackRetentionMs, 1000);
+      const ntp: [number, number] = [3_900_000_000, 0x40000000];
+      const sr = buildSenderReport({
+        ssrc: VIDEO_SSRC,
+        ntpSeconds: ntp[0],
+        ntpFraction: ntp[1],
+        rtpTimestamp: 0,
+        packetCount: 1,
+        octetCount: 100,
+      });
+      forwarder.handlePublisherRtcp(leg, sr, sr.length);
+      const videoSsrc = forwarder.tracks.get('video')!.ssrc;
+      advance(160);
+      const nearReport = receiverReport(videoSsrc, ntp, 150); // RTT 10 ms
+      near.leg.handleRtcp(nearReport, nearReport.length);
+      advance(1000 - 160);
+      assert.equal(forwarder.nackRetentionMs, 250, 'a near viewer alone: the 250 ms floor');
+      const farReport = receiverReport(videoSsrc, ntp, 850); // RTT 150 ms
+      far.leg.handleRtcp(farReport, farReport.length);
+      // A block about a stream this OTM does not send says nothing about its viewers.
+      const unrelated = receiverReport(0x5555, ntp, 0);
+      far.leg.handleRtcp(unrelated, unrelated.length);
+      advance(1000);
+      assert.equal(forwarder.nackRetentionMs, 450);
+      // Once nobody has reported for two windows, back to the cautious second.
+      advance(11_000);
+      assert.equal(forwarder.nackRetentionMs, 1000);
     });
   });
 

@@ -105,6 +105,7 @@ export function connectSubscriber(
     onConnected: () => {},
     onKeyframeRequest: (_subscriber, kind) => forwarder.requestKeyframe(kind),
     onNack: (subscriber, ssrc, sequences) => forwarder.answerNack(subscriber, ssrc, sequences),
+    onReceiverReports: (_subscriber, blocks) => forwarder.handleReceiverReports(blocks),
     onClosed: (subscriber) => forwarder.removeSubscriber(subscriber),
   });
   const tracks: NegotiatedTrack[] = [];
