@@ -1,8 +1,10 @@
+import { parseRtcpCompound } from '../../src/media/rtcp/compound.ts';
 import { buildNack } from '../../src/media/rtcp/nack.ts';
 import { buildPli } from '../../src/media/rtcp/pli.ts';
 import { buildReceiverReport } from '../../src/media/rtcp/receiverReport.ts';
 import type { ReportBlock } from '../../src/media/rtcp/reportBlock.ts';
 import { buildSdesCname } from '../../src/media/rtcp/sdes.ts';
+import { ntpMiddle32 } from '../../src/media/rtcp/senderReport.ts';
 import type { LoadClient } from './LoadClient.ts';
 import { LossCounter } from './LossCounter.ts';
 
@@ -21,7 +23,8 @@ export interface SubscriberCounters {
 /**
  * A viewer that does what a browser's receive side does on the wire, without decoding: counts every
  * decrypted RTP packet per SSRC (LossCounter), NACKs gaps at once, sends a PLI when a video gap stays
- * unrepaired, and a Receiver Report (+ SDES) every second.
+ * unrepaired, and a Receiver Report (+ SDES) every second whose blocks name the last Sender Report of
+ * each stream (LSR/DLSR), from which the server learns the viewer's round-trip time.
  */
 export class Subscriber {
   readonly client: LoadClient;
@@ -33,6 +36,8 @@ export class Subscriber {
   readonly #cname: string;
   readonly #missing: number[] = [];
   readonly #lastReported = new Map<number, { expected: number; distinct: number }>();
+  /** Per SSRC: the last SR's NTP middle 32 bits and when it arrived. */
+  readonly #lastSenderReport = new Map<number, { lsr: number; atMs: number }>();
   readonly #clock: { now: number };
   #nextReportMs: number;
   #lastPliMs = -Infinity;
@@ -46,6 +51,7 @@ export class Subscriber {
     this.#videoPayloadType = client.remote.video?.payloadType ?? -1;
     this.#nextReportMs = clock.now + Math.random() * RECEIVER_REPORT_INTERVAL_MS;
     client.onRtp = (buf, len) => this.#handleRtp(buf, len);
+    client.onRtcp = (buf, len) => this.#handleRtcp(buf, len);
   }
 
   tick(nowMs: number): void {
@@ -85,6 +91,16 @@ export class Subscriber {
     }
   }
 
+  #handleRtcp(buf: Buffer, len: number): void {
+    for (const rtcp of parseRtcpCompound(buf, len)) {
+      if (rtcp.type === 'sr')
+        this.#lastSenderReport.set(rtcp.ssrc, {
+          lsr: ntpMiddle32(rtcp.ntpSeconds, rtcp.ntpFraction),
+          atMs: this.#clock.now,
+        });
+    }
+  }
+
   #sendReceiverReport(): void {
     const blocks: ReportBlock[] = [];
     for (const [ssrc, stream] of this.streams) {
@@ -92,14 +108,16 @@ export class Subscriber {
       const expected = stream.expected - last.expected;
       const distinct = stream.distinct - last.distinct;
       this.#lastReported.set(ssrc, { expected: stream.expected, distinct: stream.distinct });
+      const senderReport = this.#lastSenderReport.get(ssrc);
       blocks.push({
         ssrc,
         fractionLost: expected > 0 ? Math.max(0, Math.floor(((expected - distinct) * 256) / expected)) : 0,
         cumulativeLost: stream.lost,
         extendedHighestSequence: stream.extendedHighest >>> 0,
         jitter: 0,
-        lastSr: 0,
-        delaySinceLastSr: 0,
+        lastSr: senderReport?.lsr ?? 0,
+        // Units of 1/65536 s.
+        delaySinceLastSr: senderReport ? Math.round((this.#clock.now - senderReport.atMs) * 65.536) : 0,
       });
     }
     const report = buildReceiverReport(this.ssrc, blocks);
