@@ -159,7 +159,11 @@ export const referenceConfig: DotmConfig = {
     maxSubscribers: 0,
   },
   media: {
-    /** Packets kept per source SSRC to answer NACKs: 2048 ≈ 5 s of a 3 Mbit/s camera. */
+    /**
+     * Most packets kept per source SSRC to answer NACKs: 2048 ≈ 5 s of a 3 Mbit/s camera. How long they
+     * are kept follows the viewers: 3 round-trip times of the farthest one (from their receiver
+     * reports), at least 250 ms and at most 3 s, and 1 s until a viewer has reported its RTT.
+     */
     nackCachePackets: 2048,
     /** Keyframe requests from many subscribers reach the publisher at most this often. */
     keyframeRequestIntervalMs: 500,
