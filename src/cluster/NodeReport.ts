@@ -58,6 +58,12 @@ export interface NodeLoad {
    */
   eventLoopDelayP99Ms?: number;
   eventLoopDelayMaxMs?: number;
+  /**
+   * Memory of the OTMs' NACK caches, and the longest time one keeps packets for its viewers (3 RTTs
+   * of its farthest viewer; see OtmForwarder). Optional: older nodes do not send them.
+   */
+  nackCacheBytes?: number;
+  maxNackRetentionMs?: number;
 }
 
 export interface NodeCapacity {

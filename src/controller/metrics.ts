@@ -105,6 +105,16 @@ export function renderMetrics(
     (n) => n.load.eventLoopDelayP99Ms ?? 0,
   );
   perNode(
+    'dotm_node_nack_cache_bytes',
+    "Memory of the node's NACK caches, bytes (kept for 3 RTTs of each OTM's farthest viewer).",
+    (n) => n.load.nackCacheBytes ?? 0,
+  );
+  perNode(
+    'dotm_node_nack_retention_max_ms',
+    'Longest time an OTM of the node keeps packets for NACKs, ms (1000 until viewers report RTT).',
+    (n) => n.load.maxNackRetentionMs ?? 0,
+  );
+  perNode(
     'dotm_node_packets_in_per_second',
     'RTP packets received per second.',
     (n) => n.load.packetsInPerSecond,

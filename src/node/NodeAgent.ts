@@ -309,6 +309,8 @@ export class NodeAgent {
         subscribers: stats.reduce((sum, s) => sum + s.subscribers, 0),
         eventLoopDelayP99Ms: Math.max(0, ...stats.map((s) => s.eventLoopDelayP99Ms)),
         eventLoopDelayMaxMs: Math.max(0, ...stats.map((s) => s.eventLoopDelayMaxMs)),
+        nackCacheBytes: stats.reduce((sum, s) => sum + s.nackCacheBytes, 0),
+        maxNackRetentionMs: Math.max(0, ...stats.map((s) => s.maxNackRetentionMs)),
       },
       capacity: {
         maxPacketsPerSecond:

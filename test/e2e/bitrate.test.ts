@@ -141,6 +141,14 @@ describe('a 2.5 Mbit/s camera published from Chromium reaches a Chromium viewer'
       publisher.reportedRoundTripMs !== undefined && publisher.reportedRoundTripMs < 1000,
       `the publisher's browser saw no round trip from our receiver reports (${publisher.reportedRoundTripMs})`,
     );
+    // And the other way: the viewer's browser names our forwarded SRs in its receiver reports, so the
+    // OTM knows that viewer's round trip and keeps packets for NACKs only as long as it needs (a
+    // loopback RTT gives the 250 ms floor, not the 1 s kept while no viewer has reported).
+    const metrics = await waitFor('the node to report its NACK retention', async () => {
+      const text = await (await fetch(`${origin}/metrics`)).text();
+      return /dotm_node_nack_retention_max_ms\{[^}]*\} 250\b/.test(text) ? text : undefined;
+    });
+    assert.match(metrics, /dotm_node_nack_cache_bytes\{[^}]*\} [1-9]\d*/);
   });
 
   async function trace(publisherPage: Page, viewerPage: Page): Promise<void> {

@@ -79,6 +79,9 @@ describe('WHIP publish → WHEP subscribe through controller and nodes (werift p
     });
     assert.match(metrics, /dotm_node_subscribers\{[^}]*\} 2/);
     assert.match(metrics, /dotm_node_event_loop_delay_p99_ms\{[^}]*\} \d+(\.\d+)?/);
+    // The NACK caches' memory, and how long they keep packets (1 s until the viewers report their RTT).
+    assert.match(metrics, /dotm_node_nack_cache_bytes\{[^}]*\} [1-9]\d*/);
+    assert.match(metrics, /dotm_node_nack_retention_max_ms\{[^}]*\} (1000|[2-9]\d\d)\b/);
 
     media.stop();
     await Promise.all(viewers.map((v) => endSession(v.pc, v.resource, v.token)));

@@ -90,6 +90,15 @@ export class Otm {
     return this.#forwarder.counters;
   }
 
+  /** How long this OTM keeps packets for its viewers' NACKs, ms, and the memory that takes. */
+  get nackRetentionMs(): number {
+    return this.#forwarder.nackRetentionMs;
+  }
+
+  get nackCacheBytes(): number {
+    return this.#forwarder.nackCacheBytes;
+  }
+
   get subscriberCount(): number {
     return this.#forwarder.subscribers.size;
   }

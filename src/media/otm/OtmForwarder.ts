@@ -129,6 +129,11 @@ export class OtmForwarder {
     return this.#cache.minRetentionMs;
   }
 
+  /** Memory the NACK cache holds, bytes. */
+  get nackCacheBytes(): number {
+    return this.#cache.heldBytes();
+  }
+
   get tracks(): ReadonlyMap<MediaKind, OtmTrack> {
     return this.#tracks;
   }

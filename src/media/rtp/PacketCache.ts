@@ -52,6 +52,8 @@ const FREE_RING_LIMIT = 8;
 const UNWRAP_BASE = 1 << 20;
 const DEFAULT_INITIAL_BYTES = 16 * 1024;
 const INITIAL_INDEX_SLOTS = 256;
+/** Index bytes per slot: a start (Float64), a length (Int32) and a sequence number (Float64). */
+const SLOT_BYTES = 20;
 /** A slab whose passes hold this many times minRetentionMs is halved: the half still holds 1.25 times it. */
 const SHRINK_FACTOR = 2.5;
 /**
@@ -112,6 +114,14 @@ export class PacketCache {
   set minRetentionMs(ms: number) {
     if (!(ms > 0)) throw new RangeError('PacketCache retention must be a positive number of milliseconds');
     this.#minRetentionMs = ms;
+  }
+
+  /** Bytes held for every SSRC (slabs and their indexes, spare rings included): for memory accounting. */
+  heldBytes(): number {
+    let bytes = 0;
+    for (const ring of [...this.#rings.values(), ...this.#freeRings])
+      bytes += ring.slab.length + (ring.mask + 1) * SLOT_BYTES;
+    return bytes;
   }
 
   /** Bytes of slab held for `ssrc` (0 when none): for tests and memory accounting. */

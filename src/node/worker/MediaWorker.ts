@@ -75,9 +75,13 @@ export class MediaWorker {
 
   stats(): WorkerStats {
     let subscribers = 0;
+    let nackCacheBytes = 0;
+    let maxNackRetentionMs = 0;
     const totals = { ...this.#closedTotals };
     for (const otm of this.#otms.values()) {
       subscribers += otm.subscriberCount;
+      nackCacheBytes += otm.nackCacheBytes;
+      maxNackRetentionMs = Math.max(maxNackRetentionMs, otm.nackRetentionMs);
       totals.packetsIn += otm.counters.packetsIn;
       totals.packetsOut += otm.counters.packetsOut;
       totals.bytesIn += otm.counters.bytesIn;
@@ -88,6 +92,8 @@ export class MediaWorker {
     return {
       otms: this.#otms.size,
       subscribers,
+      nackCacheBytes,
+      maxNackRetentionMs,
       rtpPacketsIn: totals.packetsIn,
       rtpPacketsOut: totals.packetsOut,
       bytesIn: totals.bytesIn,

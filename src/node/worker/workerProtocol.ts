@@ -40,6 +40,9 @@ export interface NegotiationResult {
 export interface WorkerStats extends WorkerRuntimeStats {
   otms: number;
   subscribers: number;
+  /** Memory of the OTMs' NACK caches, and the longest time one keeps packets (0 without OTMs). */
+  nackCacheBytes: number;
+  maxNackRetentionMs: number;
   rtpPacketsIn: number;
   rtpPacketsOut: number;
   bytesIn: number;

@@ -160,6 +160,9 @@ describe('PacketCache', () => {
     cache.minRetentionMs = 1000;
     for (; ms < 20_000; ms += 10) cache.put(packet(7, sequence++, 1000), 1000, ms);
     assert.equal(cache.slabBytes(7), 128 * 1024);
+    // Memory accounting: the 128 KiB slab and its index, 20 bytes a slot.
+    assert.ok(cache.heldBytes() >= 128 * 1024 + 256 * 20, `${cache.heldBytes()} bytes held`);
+    assert.ok(cache.heldBytes() <= 128 * 1024 + 2048 * 20, `${cache.heldBytes()} bytes held`);
     assert.throws(() => {
       cache.minRetentionMs = 0;
     }, RangeError);
