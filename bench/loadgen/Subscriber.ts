@@ -2,7 +2,7 @@ import { parseRtcpCompound } from '../../src/media/rtcp/compound.ts';
 import { buildNack } from '../../src/media/rtcp/nack.ts';
 import { buildPli } from '../../src/media/rtcp/pli.ts';
 import { buildReceiverReport } from '../../src/media/rtcp/receiverReport.ts';
-import type { ReportBlock } from '../../src/media/rtcp/reportBlock.ts';
+import { delaySinceLastSrField, type ReportBlock } from '../../src/media/rtcp/reportBlock.ts';
 import { buildSdesCname } from '../../src/media/rtcp/sdes.ts';
 import { ntpMiddle32 } from '../../src/media/rtcp/senderReport.ts';
 import type { LoadClient } from './LoadClient.ts';
@@ -116,8 +116,7 @@ export class Subscriber {
         extendedHighestSequence: stream.extendedHighest >>> 0,
         jitter: 0,
         lastSr: senderReport?.lsr ?? 0,
-        // Units of 1/65536 s.
-        delaySinceLastSr: senderReport ? Math.round((this.#clock.now - senderReport.atMs) * 65.536) : 0,
+        delaySinceLastSr: senderReport ? delaySinceLastSrField(this.#clock.now - senderReport.atMs) : 0,
       });
     }
     const report = buildReceiverReport(this.ssrc, blocks);

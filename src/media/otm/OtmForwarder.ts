@@ -279,10 +279,8 @@ export class OtmForwarder {
   handleReceiverReports(blocks: readonly ReportBlock[]): void {
     const nowMs = Date.now();
     for (const block of blocks) {
-      for (const track of this.#tracks.values()) {
-        if (track.ssrc === block.ssrc)
-          this.#roundTrips.reportReceived(block.lastSr, block.delaySinceLastSr, nowMs);
-      }
+      if (this.#trackSending(block.ssrc) !== undefined)
+        this.#roundTrips.reportReceived(block.lastSr, block.delaySinceLastSr, nowMs);
     }
   }
 
@@ -300,8 +298,7 @@ export class OtmForwarder {
 
   /** A viewer's NACK, in the OTM's numbering: resent from the cache, through that viewer's transport only. */
   answerNack(subscriber: SubscriberLeg, ssrc: number, sequences: readonly number[]): void {
-    let track: OtmTrack | undefined;
-    for (const candidate of this.#tracks.values()) if (candidate.ssrc === ssrc) track = candidate;
+    const track = this.#trackSending(ssrc);
     if (track === undefined) return;
     for (const sequence of sequences) {
       const cached = this.#cache.get(ssrc, sequence);
@@ -312,6 +309,12 @@ export class OtmForwarder {
       this.counters.nacksAnswered++;
       subscriber.forward(track.kind, cached.buf, cached.len);
     }
+  }
+
+  /** Our track that viewers receive under `ssrc`, if any. */
+  #trackSending(ssrc: number): OtmTrack | undefined {
+    for (const track of this.#tracks.values()) if (track.ssrc === ssrc) return track;
+    return undefined;
   }
 
   // ── toward the publisher ─────────────────────────────────────────────────────────

@@ -1,11 +1,10 @@
+import { delaySinceLastSrMs } from './reportBlock.ts';
 import { ntpMiddle32 } from './senderReport.ts';
 
 /** SRs remembered: receivers report on the latest they got, which at one SR a second is the last one or two. */
 const SENT_HISTORY = 8;
 /** The largest RTT is kept for one to two windows, so one quiet second does not forget a far viewer. */
 const WINDOW_MS = 5000;
-/** A DLSR is in units of 1/65536 s. */
-const DLSR_UNITS_PER_MS = 65.536;
 
 /**
  * Round-trip times of the receivers of the streams we send, from the LSR/DLSR of their report blocks
@@ -40,7 +39,7 @@ export class RoundTripEstimator {
     }
     if (sentAtMs === undefined) return undefined;
     // Clocks are not compared, only our own send and arrival times, so a negative result is rounding.
-    const rttMs = Math.max(0, nowMs - sentAtMs - delaySinceLastSr / DLSR_UNITS_PER_MS);
+    const rttMs = Math.max(0, nowMs - sentAtMs - delaySinceLastSrMs(delaySinceLastSr));
     this.#roll(nowMs);
     if (rttMs > this.#currentMaxMs) this.#currentMaxMs = rttMs;
     return rttMs;

@@ -19,6 +19,16 @@ export interface ReportBlock {
 
 export const REPORT_BLOCK_LENGTH = 24;
 
+/** A report block's DLSR field (units of 1/65536 s) for a delay of `ms` since the SR arrived. */
+export function delaySinceLastSrField(ms: number): number {
+  return Math.max(0, Math.round((ms * 65536) / 1000)) >>> 0;
+}
+
+/** The delay a report block's DLSR field stands for, ms. */
+export function delaySinceLastSrMs(field: number): number {
+  return (field * 1000) / 65536;
+}
+
 export function readReportBlock(buf: Buffer, offset: number): ReportBlock {
   const lost = (buf[offset + 5]! << 16) | (buf[offset + 6]! << 8) | buf[offset + 7]!;
   return {

@@ -52,8 +52,6 @@ const FREE_RING_LIMIT = 8;
 const UNWRAP_BASE = 1 << 20;
 const DEFAULT_INITIAL_BYTES = 16 * 1024;
 const INITIAL_INDEX_SLOTS = 256;
-/** Index bytes per slot: a start (Float64), a length (Int32) and a sequence number (Float64). */
-const SLOT_BYTES = 20;
 /** A slab whose passes hold this many times minRetentionMs is halved: the half still holds 1.25 times it. */
 const SHRINK_FACTOR = 2.5;
 /**
@@ -120,7 +118,8 @@ export class PacketCache {
   heldBytes(): number {
     let bytes = 0;
     for (const ring of [...this.#rings.values(), ...this.#freeRings])
-      bytes += ring.slab.length + (ring.mask + 1) * SLOT_BYTES;
+      bytes +=
+        ring.slab.length + ring.starts.byteLength + ring.lengths.byteLength + ring.sequences.byteLength;
     return bytes;
   }
 

@@ -1,4 +1,5 @@
-import type { ReportBlock } from '../rtcp/reportBlock.ts';
+import { delaySinceLastSrField, type ReportBlock } from '../rtcp/reportBlock.ts';
+import { ntpMiddle32 } from '../rtcp/senderReport.ts';
 import { timestampDelta } from './sequenceNumber.ts';
 
 export interface ReceiveStatisticsOptions {
@@ -79,7 +80,7 @@ export class ReceiveStatistics {
 
   /** A Sender Report from this SSRC arrived (its NTP timestamp), for LSR/DLSR. */
   onSenderReport(ntpSeconds: number, ntpFraction: number, arrivalMs: number): void {
-    this.#lastSr = (((ntpSeconds & 0xffff) << 16) | (ntpFraction >>> 16)) >>> 0;
+    this.#lastSr = ntpMiddle32(ntpSeconds, ntpFraction);
     this.#lastSrArrivalMs = arrivalMs;
     this.#hasSr = true;
   }
@@ -126,9 +127,7 @@ export class ReceiveStatistics {
       extendedHighestSequence: this.extendedHighestSequence,
       jitter: Math.floor(this.#jitter) >>> 0,
       lastSr: this.#hasSr ? this.#lastSr : 0,
-      delaySinceLastSr: this.#hasSr
-        ? Math.max(0, Math.round(((nowMs - this.#lastSrArrivalMs) * 65536) / 1000)) >>> 0
-        : 0,
+      delaySinceLastSr: this.#hasSr ? delaySinceLastSrField(nowMs - this.#lastSrArrivalMs) : 0,
     };
   }
 
