@@ -15,6 +15,16 @@ export interface PlacementRequest {
   room: string;
 }
 
+/** The candidate that `compare` orders first (negative: `a` before `b`); undefined when there is none. */
+export function bestCandidate(
+  candidates: Iterable<PlacementCandidate>,
+  compare: (a: PlacementCandidate, b: PlacementCandidate) => number,
+): PlacementCandidate | undefined {
+  let best: PlacementCandidate | undefined;
+  for (const candidate of candidates) if (!best || compare(candidate, best) < 0) best = candidate;
+  return best;
+}
+
 /** Chooses the node for a new OTM; undefined means no node can take it. One file per policy. */
 export interface PlacementPolicy {
   readonly name: string;

@@ -1,4 +1,4 @@
-import type { PlacementCandidate, PlacementPolicy } from './PlacementPolicy.ts';
+import { bestCandidate, type PlacementCandidate, type PlacementPolicy } from './PlacementPolicy.ts';
 
 /**
  * The node with the lowest estimated utilization; ties (idle nodes) go to the one with fewer OTMs,
@@ -7,11 +7,7 @@ import type { PlacementCandidate, PlacementPolicy } from './PlacementPolicy.ts';
 export const leastLoaded: PlacementPolicy = {
   name: 'least-loaded',
   choose(candidates) {
-    let best: PlacementCandidate | undefined;
-    for (const candidate of candidates) {
-      if (!best || compare(candidate, best) < 0) best = candidate;
-    }
-    return best;
+    return bestCandidate(candidates, compare);
   },
 };
 

@@ -1,6 +1,6 @@
 import { leastLoaded } from './leastLoaded.ts';
 import { utilizationOf } from './NodeLoadTracker.ts';
-import type { PlacementCandidate, PlacementPolicy } from './PlacementPolicy.ts';
+import { bestCandidate, type PlacementCandidate, type PlacementPolicy } from './PlacementPolicy.ts';
 
 export interface PackOptions {
   /** Share of capacity (0..1] a node is filled to; the rest absorbs growth of the rooms already there. */
@@ -21,12 +21,10 @@ export function pack(options: PackOptions = {}): PlacementPolicy {
   return {
     name: 'pack',
     choose(candidates, request) {
-      let best: PlacementCandidate | undefined;
-      for (const candidate of candidates) {
-        if (utilizationOf(candidate.report, candidate.pendingOtms + 1) > headroom) continue;
-        if (!best || compare(candidate, best) < 0) best = candidate;
-      }
-      return best ?? leastLoaded.choose(candidates, request);
+      const withinHeadroom = candidates.filter(
+        (candidate) => utilizationOf(candidate.report, candidate.pendingOtms + 1) <= headroom,
+      );
+      return bestCandidate(withinHeadroom, compare) ?? leastLoaded.choose(candidates, request);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { PlacementCandidate, PlacementPolicy } from './PlacementPolicy.ts';
+import { bestCandidate, type PlacementCandidate, type PlacementPolicy } from './PlacementPolicy.ts';
 
 /**
  * Spreads OTMs evenly by count (reported plus placed since), whatever their cost: a node lost takes
@@ -7,11 +7,7 @@ import type { PlacementCandidate, PlacementPolicy } from './PlacementPolicy.ts';
 export const spread: PlacementPolicy = {
   name: 'spread',
   choose(candidates) {
-    let best: PlacementCandidate | undefined;
-    for (const candidate of candidates) {
-      if (!best || compare(candidate, best) < 0) best = candidate;
-    }
-    return best;
+    return bestCandidate(candidates, compare);
   },
 };
 
