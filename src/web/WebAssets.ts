@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 
 export interface WebAsset {
   contentType: string;
@@ -41,23 +41,41 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Other apps load the SDK by a fixed URL: let a new release reach them within minutes. */
 const SHORT = 'public, max-age=300';
 
+/** Bundles in flight in this process: esbuild's service is stopped when the last one ends. */
+let bundling = 0;
+
+/**
+ * esbuild keeps a child process (~25 MiB resident) for later builds; the controller builds once at
+ * startup, so it is stopped once no build is in flight (another build starts a new one).
+ */
+async function bundleOnce<T>(run: () => Promise<T>): Promise<T> {
+  bundling++;
+  try {
+    return await run();
+  } finally {
+    if (--bundling === 0) await stopEsbuild();
+  }
+}
+
 export async function buildWebAssets(options: WebAssetsOptions = {}): Promise<WebAssets> {
   const dev = options.dev ?? process.env.NODE_ENV !== 'production';
   const [bundles, html, baseCssText, css, dashboardHtml, dashboardCssText] = await Promise.all([
-    build({
-      entryPoints: { main: MAIN_ENTRY, 'dotm-client': SDK_ENTRY, dashboard: DASHBOARD_ENTRY },
-      bundle: true,
-      write: false,
-      outdir: 'assets',
-      format: 'esm',
-      target: 'es2022',
-      platform: 'browser',
-      sourcemap: dev ? 'inline' : false,
-      minify: !dev,
-      legalComments: 'none',
-      charset: 'utf8',
-      logLevel: 'silent',
-    }),
+    bundleOnce(() =>
+      build({
+        entryPoints: { main: MAIN_ENTRY, 'dotm-client': SDK_ENTRY, dashboard: DASHBOARD_ENTRY },
+        bundle: true,
+        write: false,
+        outdir: 'assets',
+        format: 'esm',
+        target: 'es2022',
+        platform: 'browser',
+        sourcemap: dev ? 'inline' : false,
+        minify: !dev,
+        legalComments: 'none',
+        charset: 'utf8',
+        logLevel: 'silent',
+      }),
+    ),
     readFile(join(WEB_DIR, 'index.html'), 'utf8'),
     readFile(join(WEB_DIR, 'base.css')),
     readFile(join(WEB_DIR, 'meeting.css')),

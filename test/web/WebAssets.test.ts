@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 import { buildWebAssets, type WebAssets } from '../../src/web/WebAssets.ts';
 
@@ -102,4 +103,34 @@ test('the SDK bundle is a standalone ES module exporting DotmClient', async () =
   }
   const DotmClient = module.DotmClient as new (options: { url: string }) => { connectionState: string };
   assert.equal(new DotmClient({ url: 'https://ctrl.test' }).connectionState, 'disconnected');
+});
+
+/** This process's children running esbuild's binary, from /proc. */
+function esbuildChildren(): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === process.pid && stat.includes('(esbuild)')) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+/** The child is killed as the last build ends but may take a moment to exit and be reaped. */
+async function esbuildChildrenAfterAMoment(): Promise<number[]> {
+  for (let i = 0; i < 50 && esbuildChildren().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return esbuildChildren();
+}
+
+test("esbuild's service process does not outlive the builds, and later builds still work", async () => {
+  assert.deepEqual(await esbuildChildrenAfterAMoment(), []);
+  const [a, b] = await Promise.all([buildWebAssets({ dev: false }), buildWebAssets({ dev: true })]);
+  assert.ok(a.get('/sdk/dotm-client.js'));
+  assert.ok(b.get('/sdk/dotm-client.js'));
+  assert.deepEqual(await esbuildChildrenAfterAMoment(), []);
 });
