@@ -329,6 +329,7 @@ function emptySummary(): DeploymentResult['summary'] {
     janusRatioAtN: null,
     janusRatioByN: {},
     rssKiBPerSubscriber: null,
+    rssPeakKiBPerSubscriber: null,
     marginalRssKiBPerSubscriber: null,
     lossPct: null,
     maxParticipantsBeforeSaturation: null,
@@ -416,7 +417,7 @@ function summaryLines(bench: BenchRun): string[] {
         `  ${scenario.scenario.padEnd(8)} ${d.deployment.padEnd(17)} ${
           s.usCpuPerForwardedPacket === null ? '–' : `${s.usCpuPerForwardedPacket.toFixed(1)} µs`
         }  ratio ${s.janusRatio === null ? '–' : `${s.janusRatio.toFixed(2)} (n=${s.janusRatioAtN})`}  ` +
-          `RSS ${s.rssKiBPerSubscriber ?? '–'} KiB/sub (marginal ${s.marginalRssKiBPerSubscriber ?? '–'})  loss ${s.lossPct ?? '–'}%  max n ${s.maxParticipantsBeforeSaturation ?? '–'}` +
+          `RSS ${s.rssKiBPerSubscriber ?? '–'} KiB/sub (peak ${s.rssPeakKiBPerSubscriber ?? '–'}, marginal ${s.marginalRssKiBPerSubscriber ?? '–'})  loss ${s.lossPct ?? '–'}%  max n ${s.maxParticipantsBeforeSaturation ?? '–'}` +
           `${s.saturatedAtN === null ? '' : `  saturated at ${s.saturatedAtN}: ${s.saturationReasons.join('; ')}`}${d.error ? '  ERROR' : ''}`,
       );
     }

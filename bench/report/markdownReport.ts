@@ -49,7 +49,7 @@ function scenarioSection(scenario: ScenarioResult, chart: string | undefined): s
   const lines = [`## ${scenario.scenario}: ${scenario.description}`, ''];
   if (chart) lines.push(`![server CPU vs n](${chart})`, '');
   lines.push(
-    '| deployment | n | pubs | subs | server CPU (cores) | user / sys | µs / fwd pkt | pkts/s in | pkts/s out | Mbit/s out | loss % | gaps % | NACKs | PLIs | worker ELD p99 / max ms | ctrl ELD p99 | RSS MiB | KiB / sub | drops srv / lg | loadgen cores / ELD p99 | dotm-reported pkts/s out | OTMs per node | CPU cores by process | other processes CPU (cores) / load avg | saturated |',
+    '| deployment | n | pubs | subs | server CPU (cores) | user / sys | µs / fwd pkt | pkts/s in | pkts/s out | Mbit/s out | loss % | gaps % | NACKs | PLIs | worker ELD p99 / max ms | ctrl ELD p99 | RSS MiB (mean over window) | KiB / sub mean (peak) | drops srv / lg | loadgen cores / ELD p99 | dotm-reported pkts/s out | OTMs per node | CPU cores by process | other processes CPU (cores) / load avg | saturated |',
   );
   lines.push(
     '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|---:|---|---|---|---|',
@@ -71,7 +71,9 @@ function pointRow(deployment: string, p: BenchPoint): string {
     p.packetsOutPerSecond
   } | ${fmt(p.mbitsOutPerSecond)} | ${fmt(p.lossPct, 3)} | ${fmt(p.gapPct, 3)} | ${p.nacksSent} | ${p.plisSent} | ${eld} | ${fmt(
     p.controllerEventLoopP99Ms,
-  )} | ${fmt(p.serverRssBytes / 1048576, 0)} | ${fmt(p.rssKiBPerSubscriber, 0)} | ${p.serverSocketDrops} / ${
+  )} | ${fmt(p.serverRssBytes / 1048576, 0)} | ${fmt(p.rssKiBPerSubscriber, 0)}${
+    p.rssPeakKiBPerSubscriber === undefined ? '' : ` (${fmt(p.rssPeakKiBPerSubscriber, 0)})`
+  } | ${p.serverSocketDrops} / ${
     p.loadgenSocketDrops
   } | ${fmt(p.loadgenCpuCores, 2)} / ${fmt(p.loadgenEventLoopP99Ms)} | ${p.serverReportedPacketsOutPerSecond ?? '–'} | ${
     p.otmsPerNode?.join('+') ?? '–'

@@ -33,8 +33,14 @@ export interface BenchPoint {
   eventLoopMaxMs: number | undefined;
   /** The controller+agents process (dotm). */
   controllerEventLoopP99Ms: number | undefined;
+  /** Summed RSS of the server processes, mean of the samples taken every 250 ms over the window. */
   serverRssBytes: number;
+  /** The highest of those samples. */
+  serverRssPeakBytes?: number;
+  /** (serverRssBytes − the idle baseline) ÷ subscribers. */
   rssKiBPerSubscriber: number;
+  /** The same from the peak sample: what a machine must hold at the worst moment of the window. */
+  rssPeakKiBPerSubscriber?: number;
   /** Kernel receive-buffer drops over the window on the server's sockets and on ours. */
   serverSocketDrops: number;
   loadgenSocketDrops: number;
@@ -101,7 +107,10 @@ export interface BenchSummary {
   janusRatio: number | null;
   janusRatioAtN: number | null;
   janusRatioByN: Record<string, number>;
+  /** From the mean RSS over the top point's window. */
   rssKiBPerSubscriber: number | null;
+  /** From the highest RSS sample of that window. */
+  rssPeakKiBPerSubscriber?: number | null;
   /**
    * Least-squares slope of server RSS against subscribers over the unsaturated points, KiB: the cost of
    * one more subscriber, beside rssKiBPerSubscriber (which also spreads one-time costs of the first

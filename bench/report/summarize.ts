@@ -25,6 +25,7 @@ export function summarize(points: BenchPoint[], janus: BenchPoint[] | undefined)
     janusRatioAtN: ratioAt,
     janusRatioByN: ratioByN,
     rssKiBPerSubscriber: top ? top.rssKiBPerSubscriber : null,
+    rssPeakKiBPerSubscriber: top?.rssPeakKiBPerSubscriber ?? null,
     marginalRssKiBPerSubscriber: marginalRss(healthy),
     lossPct: top ? top.lossPct : null,
     maxParticipantsBeforeSaturation: top ? top.n : null,

@@ -3,6 +3,7 @@ import type { LoadgenProcess } from '../loadgen/LoadgenProcess.ts';
 import type { EventLoopProbeReader, EventLoopSample } from '../metrics/EventLoopProbeReader.ts';
 import { loadAverage1m, machineBusySeconds } from '../metrics/MachineCpu.ts';
 import { type ProcessSample, sampleProcess } from '../metrics/ProcessStats.ts';
+import { RssSampler } from '../metrics/RssSampler.ts';
 import { udpDropsByPort } from '../metrics/UdpSocketDrops.ts';
 import type { BenchPoint, ProcessMemoryBreakdown } from '../report/resultTypes.ts';
 import type { Deployment } from './Deployment.ts';
@@ -37,6 +38,7 @@ export class PointMeasurement {
   readonly #probes: EventLoopProbeReader;
   readonly #baselineRssBytes: number;
   #start: Snapshot | undefined;
+  #rss: RssSampler | undefined;
 
   constructor(
     deployment: Deployment,
@@ -55,11 +57,14 @@ export class PointMeasurement {
     if (this.#deployment.hasEventLoopProbe) await this.#probes.mark(processes.map((p) => p.pid));
     await this.#loadgen.request({ op: 'resetEventLoop' });
     this.#start = await this.#snapshot();
+    this.#rss = new RssSampler(processes.map((p) => p.pid));
   }
 
   async end(n: number, setupSeconds: number, limits: SaturationLimits): Promise<BenchPoint> {
     const start = this.#start;
-    if (!start) throw new Error('end() before begin()');
+    const rssSampler = this.#rss;
+    if (!start || !rssSampler) throw new Error('end() before begin()');
+    const rssReading = rssSampler.stop();
     const processes = await this.#deployment.serverProcesses();
     const eventLoop = this.#deployment.hasEventLoopProbe
       ? await this.#probes.collect(processes.map((p) => p.pid))
@@ -70,10 +75,8 @@ export class PointMeasurement {
 
     let user = 0;
     let system = 0;
-    let rss = 0;
     const cpuByProcess: BenchPoint['serverProcesses'] = [];
     for (const [pid, after] of end.processes) {
-      rss += after.rssBytes;
       const before = start.processes.get(pid);
       if (!before) continue;
       const processUser = after.userSeconds - before.userSeconds;
@@ -108,6 +111,8 @@ export class PointMeasurement {
       for (const port of ports) total += (end.drops.get(port) ?? 0) - (start.drops.get(port) ?? 0);
       return total;
     };
+    const kiBPerSubscriber = (rssBytes: number) =>
+      b.subscribers > 0 ? round((rssBytes - this.#baselineRssBytes) / 1024 / b.subscribers, 1) : 0;
     const workerLoops = eventLoop.filter((s) => end.processes.get(s.pid)?.role.startsWith('worker'));
     const controllerLoop = eventLoop.find((s) => end.processes.get(s.pid)?.role === 'controller+agents');
     const point: BenchPoint = {
@@ -135,9 +140,10 @@ export class PointMeasurement {
       eventLoopMaxMs:
         workerLoops.length > 0 ? round(Math.max(...workerLoops.map((s) => s.maxMs)), 1) : undefined,
       controllerEventLoopP99Ms: controllerLoop ? round(controllerLoop.p99Ms, 1) : undefined,
-      serverRssBytes: rss,
-      rssKiBPerSubscriber:
-        b.subscribers > 0 ? round((rss - this.#baselineRssBytes) / 1024 / b.subscribers, 1) : 0,
+      serverRssBytes: rssReading.meanBytes,
+      serverRssPeakBytes: rssReading.peakBytes,
+      rssKiBPerSubscriber: kiBPerSubscriber(rssReading.meanBytes),
+      rssPeakKiBPerSubscriber: kiBPerSubscriber(rssReading.peakBytes),
       serverSocketDrops: dropsDelta(serverPorts),
       loadgenSocketDrops: dropsDelta(loadgenPorts),
       loadgenCpuCores: round(

@@ -2,6 +2,7 @@ import type { LoadGeneratorOptions } from '../loadgen/LoadGenerator.ts';
 import { LoadgenProcess } from '../loadgen/LoadgenProcess.ts';
 import { EventLoopProbeReader } from '../metrics/EventLoopProbeReader.ts';
 import { sampleProcesses } from '../metrics/ProcessStats.ts';
+import { RssSampler } from '../metrics/RssSampler.ts';
 import type { BaselineProcess, BenchPoint, ScenarioName } from '../report/resultTypes.ts';
 import type { Deployment } from './Deployment.ts';
 import { memoryBreakdownMiB, PointMeasurement, round, type SaturationLimits } from './PointMeasurement.ts';
@@ -55,7 +56,10 @@ export async function runScenario(
       ? await probes.collect(serverProcesses.map((p) => p.pid))
       : [];
     const sampled = sampleProcesses(serverProcesses.map((p) => p.pid));
-    const baseline = sampled.rssBytes;
+    // Read like every point: the mean over a window, not one reading.
+    const idle = new RssSampler(serverProcesses.map((p) => p.pid));
+    await sleep(BASELINE_SECONDS * 1000);
+    const baseline = idle.stop().meanBytes;
     for (const { pid, role } of serverProcesses) {
       const sample = probed.find((s) => s.pid === pid);
       baselineProcesses.push({
@@ -100,6 +104,8 @@ export async function runScenario(
     await sleep(1500);
   }
 }
+
+const BASELINE_SECONDS = 2;
 
 /** Other processes using more than this many cores make a saturated point suspect. */
 const NOISY_CORES = 0.5;
