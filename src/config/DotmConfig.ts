@@ -79,6 +79,7 @@ export interface NodeConfig {
   rtcMinPort: number;
   rtcMaxPort: number;
   workers: number;
+  workerV8Flags: string[];
   heartbeatMs: number;
   maxPacketsPerSecond: number;
   maxSubscribers: number;

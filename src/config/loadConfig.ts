@@ -209,6 +209,12 @@ function checkConsistency(config: DotmConfig): void {
       `stats.sampleIntervalMs must be a whole number of milliseconds ≥ 1000, got ${config.stats.sampleIntervalMs}`,
     );
   }
+  for (const flag of config.node.workerV8Flags) {
+    if (typeof flag !== 'string' || !/^--[a-z0-9-]+(=\S+)?$/.test(flag))
+      throw new ConfigError(
+        `node.workerV8Flags must hold flags like --max-semi-space-size=2 (node --v8-options lists them), got ${JSON.stringify(flag)}`,
+      );
+  }
   if (config.node.workers !== 0 && !Number.isInteger(config.node.workers)) {
     throw new ConfigError(
       `node.workers must be a whole number (0 = one per core), got ${config.node.workers}`,

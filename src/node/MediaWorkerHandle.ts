@@ -11,13 +11,6 @@ import type {
   WorkerToAgent,
 } from './worker/workerProtocol.ts';
 
-/**
- * A small young generation. The hot path's only garbage is short-lived (the keystream strings, the
- * send requests Node creates per datagram), and with V8's default 16 MiB semi-spaces a busy worker keeps
- * ~30 MiB of it resident, most of the memory its viewers cost. Scavenges of a 2 MiB semi-space find
- * almost nothing alive, so they stay cheap (measured: about 1.5 % more instructions on the fan-out path).
- */
-const WORKER_EXEC_ARGV = ['--max-semi-space-size=2'];
 const WORKER_ENTRY = fileURLToPath(new URL('./worker/mediaWorkerMain.ts', import.meta.url));
 const REQUEST_TIMEOUT_MS = 10_000;
 const EXIT_GRACE_MS = 2_000;
@@ -80,7 +73,7 @@ export class MediaWorkerHandle {
     const child = fork(WORKER_ENTRY, [JSON.stringify(options)], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv: WORKER_EXEC_ARGV,
+      execArgv: options.v8Flags,
     });
     const handle = new MediaWorkerHandle(child, options.index, events, log);
     await new Promise<void>((resolve, reject) => {
@@ -92,7 +85,11 @@ export class MediaWorkerHandle {
       };
       child.on('message', onMessage);
       child.once('exit', (code) =>
-        reject(new Error(`media worker ${options.index} exited during start (code ${code})`)),
+        reject(
+          new Error(
+            `media worker ${options.index} exited during start (code ${code}${code === 9 ? ': Node refused an option; see node.workerV8Flags' : ''})`,
+          ),
+        ),
       );
     });
     return handle;

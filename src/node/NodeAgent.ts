@@ -147,6 +147,7 @@ export class NodeAgent {
       workers,
       (index) => ({
         index,
+        v8Flags: config.node.workerV8Flags,
         listenIp: config.node.rtcListenIp,
         announcedIp,
         portRange: [config.node.rtcMinPort, config.node.rtcMaxPort],

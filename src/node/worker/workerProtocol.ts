@@ -78,6 +78,8 @@ export type AgentToWorker = { kind: 'request'; id: number; body: WorkerRequest }
 /** Passed to the worker at fork, as JSON in argv[2]. */
 export interface WorkerStartOptions {
   index: number;
+  /** The worker process's V8 flags (node.workerV8Flags): used to start it, not inside it. */
+  v8Flags: string[];
   listenIp: string;
   announcedIp: string;
   portRange: [number, number];
