@@ -61,6 +61,8 @@ export class DotmDeployment implements Deployment {
         env: {
           ...process.env,
           NODE_OPTIONS: nodeOptions.join(' '),
+          // As `npm start` runs the server (package.json); the workers get theirs from node.workerMallocArenaMax.
+          MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1',
           DOTM_BENCH_PROBE_DIR: this.#options.probeDir,
         },
       },

@@ -80,6 +80,7 @@ export interface NodeConfig {
   rtcMaxPort: number;
   workers: number;
   workerV8Flags: string[];
+  workerMallocArenaMax: number;
   heartbeatMs: number;
   maxPacketsPerSecond: number;
   maxSubscribers: number;

@@ -215,6 +215,11 @@ function checkConsistency(config: DotmConfig): void {
         `node.workerV8Flags must hold flags like --max-semi-space-size=2 (node --v8-options lists them), got ${JSON.stringify(flag)}`,
       );
   }
+  const arenas = config.node.workerMallocArenaMax;
+  if (!(Number.isInteger(arenas) && arenas >= 0))
+    throw new ConfigError(
+      `node.workerMallocArenaMax must be a whole number ≥ 0 (0 = glibc's default), got ${arenas}`,
+    );
   if (config.node.workers !== 0 && !Number.isInteger(config.node.workers)) {
     throw new ConfigError(
       `node.workers must be a whole number (0 = one per core), got ${config.node.workers}`,

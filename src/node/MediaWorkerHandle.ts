@@ -74,6 +74,10 @@ export class MediaWorkerHandle {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: options.v8Flags,
+      env:
+        options.mallocArenaMax > 0
+          ? { ...process.env, MALLOC_ARENA_MAX: String(options.mallocArenaMax) }
+          : process.env,
     });
     const handle = new MediaWorkerHandle(child, options.index, events, log);
     await new Promise<void>((resolve, reject) => {

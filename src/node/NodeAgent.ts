@@ -148,6 +148,7 @@ export class NodeAgent {
       (index) => ({
         index,
         v8Flags: config.node.workerV8Flags,
+        mallocArenaMax: config.node.workerMallocArenaMax,
         listenIp: config.node.rtcListenIp,
         announcedIp,
         portRange: [config.node.rtcMinPort, config.node.rtcMaxPort],
