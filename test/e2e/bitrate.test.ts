@@ -142,21 +142,25 @@ describe('a 2.5 Mbit/s camera published from Chromium reaches a Chromium viewer'
       `the publisher's browser saw no round trip from our receiver reports (${publisher.reportedRoundTripMs})`,
     );
     // And the other way: the viewer's browser names our forwarded SRs in its receiver reports, so the
-    // OTM knows that viewer's round trip and keeps packets for NACKs for 3 of them (at least 250 ms),
+    // OTM knows that viewer's round trip and keeps packets for NACKs for 3 of them (250 ms to 3 s),
     // instead of the 1 s kept while no viewer has reported. How many ms depends on the machine's load:
-    // Chromium's loopback RTT read 50 ms on an idle machine, more under CI's two test processes.
+    // Chromium's loopback RTT read 50 ms on an idle machine; beside another Chromium test on two cores
+    // a stalled event loop once made it read over a second (3 s kept).
+    const fromReports = (ms: number) => ms >= 250 && ms <= 3000 && ms !== 1000;
     let retentions: number[] = [];
     const metrics = await waitFor("the node to report a NACK retention from the viewer's RTT", async () => {
       const text = await (await fetch(`${origin}/metrics`)).text();
       retentions = [...text.matchAll(/^dotm_node_nack_retention_max_ms\{[^}]*\} (\d+)/gm)].map((m) =>
         Number(m[1]),
       );
-      return retentions.some((ms) => ms > 0 && ms < 1000) ? text : undefined;
+      return retentions.some(fromReports) ? text : undefined;
     }).catch((error: Error) => {
       throw new Error(`${error.message}; the nodes reported ${JSON.stringify(retentions)} ms`);
     });
-    const retention = retentions.find((ms) => ms > 0 && ms < 1000)!;
-    assert.ok(retention >= 250, `retention ${retention} ms is below the 250 ms floor`);
+    assert.ok(
+      retentions.every((ms) => ms === 0 || fromReports(ms) || ms === 1000),
+      `retentions outside 250 ms to 3 s: ${JSON.stringify(retentions)}`,
+    );
     assert.match(metrics, /dotm_node_nack_cache_bytes\{[^}]*\} [1-9]\d*/);
   });
 

@@ -181,9 +181,20 @@ export class ProcessCluster {
       timeoutMs,
     ).catch((error: Error) => {
       throw new Error(
-        `${error.message}: nodes ${JSON.stringify(nodes?.map((n) => [n.nodeId, n.load.otms]))}`,
+        `${error.message}: nodes ${JSON.stringify(nodes?.map((n) => [n.nodeId, n.load.otms]))}\n` +
+          `what the processes warned of last:\n${this.#warnings().join('\n')}`,
       );
     });
+  }
+
+  /** The last warnings and errors each process logged (JSON lines): for failure messages. */
+  #warnings(perProcess = 10): string[] {
+    const lines: string[] = [];
+    for (const process of [...this.controllers.map((c) => c.process), ...this.nodes]) {
+      const warned = process.output.split('\n').filter((line) => /"level":"(warn|error)"/.test(line));
+      lines.push(...warned.slice(-perProcess).map((line) => `${process.name}: ${line}`));
+    }
+    return lines;
   }
 
   /**
