@@ -237,6 +237,8 @@ notes.push(
   '"Forwarded packets" are RTP packets decrypted by the viewers (retransmissions included); loss is packets never received after NACK repair.',
   "dotm's workers do not report their event-loop delay: it is measured by a probe the benchmark preloads into them (NODE_OPTIONS=--import bench/dotm/eventLoopProbe.ts).",
   'Janus runs ICE-lite (like dotm) on the host address; Janus never gathers loopback, so dotm and the load generator use the same address.',
+  "dotm runs as `npm start` runs it: MALLOC_ARENA_MAX=1 for the server process, and its defaults for the workers (node.workerV8Flags, node.workerMallocArenaMax); Janus runs as Debian packages it, with glibc's default arenas.",
+  'RSS is the mean of readings every 250 ms over the window (the idle baseline: over 2 s); "peak" is the highest reading.',
   `The load generator runs at nice -10 when allowed (${
     results.every((r) => r.deployments.every((d) => d.loadgenPriorityRaised !== false))
       ? 'it was'
