@@ -19,6 +19,7 @@ import {
 } from '../protocol/roomSignalling.ts';
 import type { MediaTokens } from '../security/MediaTokens.ts';
 import { ControllerError } from './ControllerError.ts';
+import { LeftoverOtmSweeper } from './LeftoverOtmSweeper.ts';
 import { CLOSED_BY_CONTROLLER, type NodeCommander } from './NodeCommander.ts';
 import { NodeLoadTracker } from './placement/NodeLoadTracker.ts';
 import type { PlacementPolicy } from './placement/PlacementPolicy.ts';
@@ -106,6 +107,10 @@ export class RoomService {
   /** `nodeId protocol` pairs already logged as not spoken: said once per node, not per placement. */
   readonly #unspokenLogged = new Set<string>();
   readonly #migrator: StreamMigrator;
+  readonly #leftovers: LeftoverOtmSweeper;
+  /** `nodeUrl streamId` of the OTMs this controller is closing now. */
+  readonly #closingOtms = new Set<string>();
+  readonly #sweeps = new Set<Promise<unknown>>();
   /** streamId → room name, for node events that only know the stream. */
   readonly #streamRooms = new Map<string, string>();
 
@@ -114,6 +119,7 @@ export class RoomService {
   constructor(options: RoomServiceOptions) {
     this.#options = options;
     this.#log = options.log.child({ component: 'rooms' });
+    this.#leftovers = new LeftoverOtmSweeper(options.clusterState, options.commander, this.#log);
     this.#migrator = new StreamMigrator(
       {
         rooms: this.rooms,
@@ -540,6 +546,7 @@ export class RoomService {
     const room = this.rooms.get(roomName);
     if (!room) return false;
     await this.#endRooms([room], reason);
+    this.#sweepLeftovers(roomName);
     this.#log.info('room ended', { room: roomName, reason });
     return true;
   }
@@ -564,6 +571,7 @@ export class RoomService {
 
   async close(): Promise<void> {
     await this.#endRooms([...this.rooms.values()], 'server shutting down');
+    await this.leftoverSweepsDone();
   }
 
   // ── one home per room: snapshots, takeover, hand-over ───────────────────────────────
@@ -792,9 +800,28 @@ export class RoomService {
   }
 
   async #closeOtm(nodeUrl: string, streamId: string): Promise<void> {
-    await this.#options.commander.closeOtm(nodeUrl, streamId).catch((error) => {
-      this.#log.warn('could not close OTM on node', { streamId, error });
-    });
+    const key = `${nodeUrl} ${streamId}`;
+    this.#closingOtms.add(key);
+    await this.#options.commander
+      .closeOtm(nodeUrl, streamId)
+      .catch((error) => {
+        this.#log.warn('could not close OTM on node', { streamId, error });
+      })
+      .finally(() => this.#closingOtms.delete(key));
+  }
+
+  /** Closes what the room left on the nodes (LeftoverOtmSweeper), in the background. */
+  #sweepLeftovers(roomName: string): void {
+    const sweep = this.#leftovers.sweep(roomName, Date.now(), (nodeUrl, streamId) =>
+      this.#closingOtms.has(`${nodeUrl} ${streamId}`),
+    );
+    this.#sweeps.add(sweep);
+    void sweep.finally(() => this.#sweeps.delete(sweep));
+  }
+
+  /** Resolves once the sweeps of ended rooms in flight are done (for shutdown and tests). */
+  async leftoverSweepsDone(): Promise<void> {
+    while (this.#sweeps.size > 0) await Promise.all(this.#sweeps);
   }
 
   /** The participant's place is kept for a rejoin until the grace period ends. */
@@ -944,6 +971,7 @@ export class RoomService {
     // Someone may have joined (a new room of the same name) while the last one was leaving.
     if (this.rooms.get(room.name) !== room || !room.isEmpty) return;
     this.rooms.delete(room.name);
+    this.#sweepLeftovers(room.name);
     this.#log.info('room closed', { room: room.name });
     this.#observe((o) => o.roomClosed?.(room.name, 'empty'));
     this.#changed(room.name);
