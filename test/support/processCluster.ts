@@ -167,13 +167,19 @@ export class ProcessCluster {
     );
   }
 
-  /** Until the admin API (at `via`) knows no such room and every node reports no OTM. */
-  async roomClosedEverywhere(room: string, via: string, timeoutMs = 15_000): Promise<void> {
+  /**
+   * Until the admin API (at `via`) knows no such room and every node reports no OTM. The default
+   * wait outlasts the 15 s rejoin grace: a page whose leave was not acknowledged (its socket was
+   * reconnecting after a failover, or the controller was slow to answer) is let go only when its
+   * grace ends, and its camera with it (seen in `npm test`: the room still held that participant at 15 s).
+   */
+  async roomClosedEverywhere(room: string, via: string, timeoutMs = 30_000): Promise<void> {
     let nodes: NodeReport[] | undefined;
+    let view: { status: number; body: unknown } | undefined;
     await waitFor(
       'the room closed and no OTM left on any node',
       async () => {
-        const view = await this.api(`/api/v1/rooms/${room}`, via).catch(() => undefined);
+        view = await this.api(`/api/v1/rooms/${room}`, via).catch(() => undefined);
         nodes = (await this.api<{ nodes: NodeReport[] }>('/api/v1/nodes', via).catch(() => undefined))?.body
           .nodes;
         return (view?.status === 404 && nodes?.every((n) => n.load.otms === 0)) || undefined;
@@ -182,6 +188,7 @@ export class ProcessCluster {
     ).catch((error: Error) => {
       throw new Error(
         `${error.message}: nodes ${JSON.stringify(nodes?.map((n) => [n.nodeId, n.load.otms]))}\n` +
+          `the room: ${view?.status} ${JSON.stringify(view?.body)}\n` +
           `what the processes warned of last:\n${this.#warnings().join('\n')}`,
       );
     });
