@@ -234,7 +234,7 @@ describe('controller failover in Chromium: the room’s home controller dies und
   after(async () => {
     if (skip) return;
     const problems: string[] = [];
-    await leaveAll(people);
+    problems.push(...(await leaveAll(people)));
     if (people.length > 0 && cluster?.balancer) {
       await cluster
         .roomClosedEverywhere(ROOM, cluster.balancerUrl)

@@ -129,7 +129,7 @@ describe('node failover in Chromium: a media node is SIGKILLed under a three-per
     if (skip) return;
     const problems: string[] = [];
     // Everyone leaves through the page: the controller then closes every OTM by its own flow.
-    await leaveAll(people);
+    problems.push(...(await leaveAll(people)));
     if (controller && people.length > 0) {
       await cluster!
         .roomClosedEverywhere(ROOM, controller.url)

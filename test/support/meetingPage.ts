@@ -101,11 +101,27 @@ export async function framesDecoded(person: MeetingPage, streamId: string): Prom
   return probe.inbound.filter((e) => e.streamId === streamId).at(-1)?.framesDecoded ?? 0;
 }
 
-/** Everyone still in the meeting leaves through the page; the controller then closes their OTMs by its own flow. */
-export async function leaveAll(people: readonly MeetingPage[]): Promise<void> {
+/**
+ * Everyone still in the meeting leaves through the page; the controller then closes their OTMs by
+ * its own flow. A click can miss (the controls re-render as someone becomes moderator when the
+ * previous one leaves), so it is retried until the page has left; returns who could not leave, with
+ * their pages described, for the test to report.
+ */
+export async function leaveAll(people: readonly MeetingPage[]): Promise<string[]> {
+  const stuck: MeetingPage[] = [];
   for (const person of people) {
     const leave = person.page.getByTestId('leave');
-    if (!(await leave.isVisible().catch(() => false))) continue;
-    await leave.click({ timeout: 2_000 }).catch(() => undefined);
+    const inMeeting = () => leave.isVisible().catch(() => false);
+    if (!(await inMeeting())) continue;
+    for (let attempt = 0; attempt < 5 && (await inMeeting()); attempt++) {
+      await leave.click({ timeout: 2_000 }).catch(() => undefined);
+      await leave.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
+    }
+    if (await inMeeting()) stuck.push(person);
   }
+  if (stuck.length === 0) return [];
+  return [
+    `could not leave through the page: ${stuck.map((p) => p.name).join(', ')}`,
+    ...(await describePages(stuck, 10)),
+  ];
 }
