@@ -171,7 +171,8 @@ export class ProcessCluster {
    * Until the admin API (at `via`) knows no such room and every node reports no OTM. The default
    * wait outlasts the 15 s rejoin grace: a page whose leave was not acknowledged (its socket was
    * reconnecting after a failover, or the controller was slow to answer) is let go only when its
-   * grace ends, and its camera with it (seen in `npm test`: the room still held that participant at 15 s).
+   * grace ends, and its camera with it. (A page still in the room after 30 s did not leave at all:
+   * leaveAll reports it.)
    */
   async roomClosedEverywhere(room: string, via: string, timeoutMs = 30_000): Promise<void> {
     let nodes: NodeReport[] | undefined;
