@@ -56,7 +56,7 @@ export class DotmDeployment implements Deployment {
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         // For investigations, V8 flags NODE_OPTIONS does not take, e.g. DOTM_BENCH_EXEC_ARGV=--no-wasm-tier-up
-        // (the controller+agents process only; the workers get theirs from WorkerPool).
+        // (the controller+agents process only; the workers get theirs from node.workerV8Flags).
         execArgv: process.env.DOTM_BENCH_EXEC_ARGV?.split(' ').filter((arg) => arg !== '') ?? [],
         env: {
           ...process.env,
