@@ -4,7 +4,6 @@ export interface RssReading {
   /** Mean over the samples of the processes' summed RSS. */
   meanBytes: number;
   peakBytes: number;
-  samples: number;
 }
 
 /**
@@ -31,7 +30,7 @@ export class RssSampler {
   stop(): RssReading {
     clearInterval(this.#timer);
     this.#sample();
-    return { meanBytes: Math.round(this.#sum / this.#count), peakBytes: this.#peak, samples: this.#count };
+    return { meanBytes: Math.round(this.#sum / this.#count), peakBytes: this.#peak };
   }
 
   #sample(): void {

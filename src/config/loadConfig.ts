@@ -218,7 +218,7 @@ function checkConsistency(config: DotmConfig): void {
   const arenas = config.node.workerMallocArenaMax;
   if (!(Number.isInteger(arenas) && arenas >= 0))
     throw new ConfigError(
-      `node.workerMallocArenaMax must be a whole number ≥ 0 (0 = glibc's default), got ${arenas}`,
+      `node.workerMallocArenaMax must be a whole number ≥ 0 (0 = as the environment sets it), got ${arenas}`,
     );
   if (config.node.workers !== 0 && !Number.isInteger(config.node.workers)) {
     throw new ConfigError(

@@ -41,6 +41,9 @@ export class LeftoverOtmSweeper {
       this.#log.warn('could not list the nodes to close what an ended room left', { room, error });
       return closed;
     }
+    // Each node's listing is acted on as soon as it answers, while the home's closes in flight are
+    // still marked as such (RoomService.test: two leaves at once); RoomService.#reconcile, which needs
+    // every listing before it decides, keeps its own loop.
     await Promise.all(
       nodes.map(async (node) => {
         let otms: OtmListing[];

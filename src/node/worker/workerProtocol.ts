@@ -80,7 +80,7 @@ export interface WorkerStartOptions {
   index: number;
   /** The worker process's V8 flags (node.workerV8Flags): used to start it, not inside it. */
   v8Flags: string[];
-  /** MALLOC_ARENA_MAX for the worker process (node.workerMallocArenaMax; 0: glibc's default). */
+  /** MALLOC_ARENA_MAX for the worker process (node.workerMallocArenaMax; 0: as the environment sets it). */
   mallocArenaMax: number;
   listenIp: string;
   announcedIp: string;
