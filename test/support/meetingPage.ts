@@ -112,7 +112,6 @@ export async function leaveAll(people: readonly MeetingPage[]): Promise<string[]
   for (const person of people) {
     const leave = person.page.getByTestId('leave');
     const inMeeting = () => leave.isVisible().catch(() => false);
-    if (!(await inMeeting())) continue;
     for (let attempt = 0; attempt < 5 && (await inMeeting()); attempt++) {
       await leave.click({ timeout: 2_000 }).catch(() => undefined);
       await leave.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
