@@ -184,10 +184,11 @@ describe('controller failover in Chromium: the room’s home controller dies und
           `${viewer.name} decodes nothing of ${stream.streamId} any more`,
         );
         pauses.push(`${viewer.name}←${stream.participantId.slice(0, 8)} ${pause} ms`);
-        assert.ok(
-          pause <= MEDIA_PAUSE_LIMIT_MS,
-          `${viewer.name}'s frames of ${stream.streamId} paused ${pause} ms across the ${signal}`,
-        );
+        // With the processes' last lines: seen twice in CI (2.4 and 2.6 s after a SIGTERM), cause unknown.
+        if (pause > MEDIA_PAUSE_LIMIT_MS)
+          assert.fail(
+            `${viewer.name}'s frames of ${stream.streamId} paused ${pause} ms across the ${signal}\n${await diagnostics()}`,
+          );
       }
     }
 
